@@ -1,0 +1,27 @@
+# Every dependency, found the way Debian ships it. Libraries without a CMake config
+# (imgui, cpp-httplib, libpqxx, libexif, libheif, libwebp, libturbojpeg) come through pkg-config.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+# OpenCV: list the components, or the config drags in VTK and Qt.
+find_package(OpenCV 4.6 REQUIRED COMPONENTS core imgproc imgcodecs objdetect photo ximgproc)
+
+find_package(dlib REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(toml11 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(fmt REQUIRED)
+
+pkg_check_modules(EXIF REQUIRED IMPORTED_TARGET libexif)
+pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
+pkg_check_modules(WEBP REQUIRED IMPORTED_TARGET libwebp)
+pkg_check_modules(HEIF REQUIRED IMPORTED_TARGET libheif)
+find_package(PNG REQUIRED)
+
+if(PD_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(PD_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

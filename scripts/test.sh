@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs the Debian packages, checks the layering
+# rule, builds release and runs every test, builds ASan+UBSan and runs every test again, then
+# runs the libFuzzer target briefly. This is what CI runs (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+stamp() { echo "== [$(( $(date +%s) - start ))s] $*"; }
+
+stamp "install dependencies"
+bash scripts/install-deps.sh
+
+stamp "layering"
+bash scripts/check-layering.sh
+
+stamp "build release"
+bash scripts/build.sh release
+
+stamp "test release"
+ctest --preset release -j 2 --timeout 900
+
+stamp "build asan+ubsan"
+bash scripts/build.sh asan
+
+stamp "test asan+ubsan"
+ctest --preset asan -j 2 --timeout 1800
+
+if [ -f fuzz/CMakeLists.txt ]; then
+  stamp "fuzz (${PD_FUZZ_SECONDS:-60} s)"
+  bash scripts/fuzz.sh "${PD_FUZZ_SECONDS:-60}"
+fi
+
+stamp "all tests passed"

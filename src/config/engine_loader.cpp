@@ -1,0 +1,50 @@
+// config/engine.toml -> domain::EngineSettings.
+//   [engine] version = 1
+//   [decode] max_pixels = 100000000, max_file_mb = 60, analysis_long_side = 1600
+//   [face]   detect_long_side = 640, min_face_px = 40
+//   [matte]  matte_long_side = 320
+// Every value is a positive integer; min_face_px must be below detect_long_side.
+#include "config/config.h"
+#include "config/toml_reader.h"
+
+namespace pd::config {
+
+using detail::Node;
+
+Result<domain::EngineSettings> parse_engine_settings(std::string_view toml_text, std::string_view origin) {
+    domain::EngineSettings s;
+    Status status = detail::parse_document(toml_text, origin, [&](const Node& root) {
+        root.allow_only({"engine", "decode", "face", "matte"});
+
+        const Node engine = root.table("engine");
+        engine.allow_only({"version"});
+        s.version = engine.positive_int("version");
+
+        const Node decode = root.table("decode");
+        decode.allow_only({"max_pixels", "max_file_mb", "analysis_long_side"});
+        s.max_pixels = decode.integer("max_pixels");
+        if (s.max_pixels <= 0) decode.fail_value("max_pixels", "must be > 0");
+        s.max_file_bytes = std::int64_t{decode.int_in("max_file_mb", 1, 1 << 20)} * 1024 * 1024;
+        s.analysis_long_side = decode.positive_int("analysis_long_side");
+
+        const Node face = root.table("face");
+        face.allow_only({"detect_long_side", "min_face_px"});
+        s.detect_long_side = face.positive_int("detect_long_side");
+        s.min_face_px = face.positive_int("min_face_px");
+        if (s.min_face_px >= s.detect_long_side)
+            face.fail_value("min_face_px", "must be below face.detect_long_side = " + std::to_string(s.detect_long_side));
+
+        const Node matte = root.table("matte");
+        matte.allow_only({"matte_long_side"});
+        s.matte_long_side = matte.positive_int("matte_long_side");
+    });
+    if (!status) return status.error();
+    return s;
+}
+
+Result<domain::EngineSettings> load_engine_settings(const std::string& config_dir) {
+    return detail::load_file<domain::EngineSettings>(detail::join_path(config_dir, "engine.toml"),
+                                                     parse_engine_settings);
+}
+
+}  // namespace pd::config

@@ -1,0 +1,108 @@
+#include "engine/checks/check_context.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+namespace pd::engine {
+
+cv::Rect clamp_rect(const cv::Rect& r, const cv::Size& s) { return r & cv::Rect(0, 0, s.width, s.height); }
+
+cv::Mat channel(const cv::Mat& m, int c) {
+    cv::Mat out;
+    cv::extractChannel(m, out, c);
+    return out;
+}
+
+double masked_percentile(const cv::Mat& values_32f, const cv::Mat& mask, double p) {
+    CV_Assert(values_32f.type() == CV_32FC1);
+    std::vector<float> v;
+    v.reserve(size_t(cv::countNonZero(mask)));
+    for (int y = 0; y < values_32f.rows; ++y) {
+        const float* a = values_32f.ptr<float>(y);
+        const uchar* m = mask.ptr<uchar>(y);
+        for (int x = 0; x < values_32f.cols; ++x)
+            if (m[x]) v.push_back(a[x]);
+    }
+    if (v.empty()) return 0;
+    const size_t k = std::min(v.size() - 1, size_t(p * double(v.size() - 1)));
+    std::nth_element(v.begin(), v.begin() + long(k), v.end());
+    return v[k];
+}
+
+static std::vector<cv::Point> pts(const Face& f, int first, int last) {
+    std::vector<cv::Point> out;
+    for (int i = first; i <= last; ++i) out.emplace_back(cv::Point(f.points[i]));
+    return out;
+}
+
+Face face_in_output(const Face& f, const CropPlan& crop) {
+    Face o = f;
+    const auto map = [&](cv::Point2f p) {
+        return cv::Point2f(float((p.x - crop.x) * crop.scale), float((p.y - crop.y) * crop.scale));
+    };
+    for (auto& p : o.points) p = map(p);
+    const cv::Point2f tl = map(f.box.tl());
+    o.box = cv::Rect2f(tl.x, tl.y, float(f.box.width * crop.scale), float(f.box.height * crop.scale));
+    return o;
+}
+
+CheckContext make_check_context(const CheckInput& in) {
+    CheckContext c{in};
+    c.has_face = in.source.has_face();
+    if (!in.source.working.empty()) cv::cvtColor(in.source.working, c.work_grey, cv::COLOR_BGR2GRAY);
+    if (!in.photo || !c.has_face) return c;
+
+    const RenderedPhoto& p = *in.photo;
+    c.has_photo = true;
+    c.face = face_in_output(in.source.subject(), p.crop);
+    c.fw = float(c.face.face_width());
+    cv::cvtColor(p.bgr, c.grey, cv::COLOR_BGR2GRAY);
+    cv::Mat f32;
+    p.bgr.convertTo(f32, CV_32FC3, 1.0 / 255.0);
+    cv::cvtColor(f32, c.lab, cv::COLOR_BGR2Lab);
+
+    const cv::Size sz = p.bgr.size();
+    const Face& f = c.face;
+    std::vector<cv::Point> outline = pts(f, 0, lm::kBrowLast), hull;
+    cv::convexHull(outline, hull);
+    c.face_mask = cv::Mat::zeros(sz, CV_8U);
+    cv::fillConvexPoly(c.face_mask, hull, cv::Scalar(255));
+
+    // Eyes and brows, generously: where lenses and frames would sit.
+    c.eye_mask = cv::Mat::zeros(sz, CV_8U);
+    cv::Rect eyes_all;
+    for (int e = 0; e < 2; ++e) {
+        const int a = e == 0 ? lm::kEyeAFirst : lm::kEyeBFirst;
+        const cv::Rect r = cv::boundingRect(pts(f, a, a + 5));
+        const int grow_x = int(r.width * 0.45), grow_y = int(r.width * 0.5);
+        const cv::Rect lens = clamp_rect(cv::Rect(r.x - grow_x, r.y - grow_y, r.width + 2 * grow_x,
+                                                  r.height + 2 * grow_y), sz);
+        c.eye_mask(lens).setTo(255);
+        eyes_all |= lens;
+    }
+    c.eye_box = clamp_rect(eyes_all | cv::boundingRect(pts(f, lm::kBrowFirst, lm::kBrowLast)), sz);
+
+    // Skin: face without eyes, brows, nostrils and mouth.
+    c.skin_mask = c.face_mask.clone();
+    c.skin_mask.setTo(0, c.eye_mask);
+    std::vector<cv::Point> brows = pts(f, lm::kBrowFirst, lm::kBrowLast);
+    cv::Rect br = clamp_rect(cv::boundingRect(brows), sz);
+    br.height += int(0.04 * c.fw);
+    c.skin_mask(clamp_rect(br, sz)).setTo(0);
+    std::vector<cv::Point> mouth = pts(f, lm::kMouthLeft, 59), mouth_hull;
+    cv::convexHull(mouth, mouth_hull);
+    cv::fillConvexPoly(c.skin_mask, mouth_hull, cv::Scalar(0));
+    cv::Rect nose = clamp_rect(cv::boundingRect(pts(f, 31, 35)), sz);
+    c.skin_mask(nose).setTo(0);
+    cv::erode(c.skin_mask, c.skin_mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
+
+    // Clothing: person below the neck (chin + a third of the face width).
+    const int neck_y = std::clamp(int(f.points[lm::kChin].y + 0.35f * c.fw), 0, sz.height);
+    c.clothing_mask = p.alpha > 0.9f;
+    c.clothing_mask.rowRange(0, neck_y).setTo(0);
+    return c;
+}
+
+}  // namespace pd::engine

@@ -1,0 +1,39 @@
+// CheckContext: the input of every check plus what several checks share, computed once per
+// run (greyscale and Lab copies of the photo, the face in output coordinates, skin, eye and
+// clothing masks). Internal to engine/checks.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "engine/checks/check_registry.h"
+
+namespace pd::engine {
+
+struct CheckContext {
+    const CheckInput& in;
+
+    // Output-space (the rendered photo); valid only when has_photo.
+    bool has_photo = false;
+    Face face;            // landmarks in output coordinates
+    float fw = 0;         // face width in output px
+    cv::Mat grey;         // CV_8UC1
+    cv::Mat lab;          // CV_32FC3, L in 0..100
+    cv::Mat face_mask;    // jaw + brows hull
+    cv::Mat skin_mask;    // face minus eyes, brows, nostrils and mouth
+    cv::Mat eye_mask;     // both eyes with their surroundings (where lenses sit)
+    cv::Rect eye_box;     // bounding box of both eyes and brows
+    cv::Mat clothing_mask;  // person below the neck
+
+    // Source-space (the working image).
+    bool has_face = false;
+    cv::Mat work_grey;
+};
+
+CheckContext make_check_context(const CheckInput& in);
+
+// Helpers for check implementations.
+double masked_percentile(const cv::Mat& values_32f, const cv::Mat& mask, double p);
+cv::Rect clamp_rect(const cv::Rect& r, const cv::Size& s);
+cv::Mat channel(const cv::Mat& m, int c);
+
+}  // namespace pd::engine

@@ -1,0 +1,169 @@
+// [SECTION] Image checks: exposure, clipping, sharpness, noise, retouching and resolution.
+// Measured on the rendered pixels before JPEG encoding (so the encoder's own loss does not
+// count against the student), at the fixed scale of the spec photo.
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "engine/checks/checks_impl.h"
+
+namespace pd::engine::checks {
+
+namespace {
+const char* kNoPhoto = "no spec photo was produced";
+
+// Fine texture: standard deviation of the image minus a slightly blurred copy, over a mask.
+double fine_texture(const cv::Mat& grey, const cv::Mat& mask) {
+    cv::Mat f, blur;
+    grey.convertTo(f, CV_32F);
+    cv::GaussianBlur(f, blur, cv::Size(0, 0), 1.0);
+    cv::Mat hp = f - blur;
+    cv::Scalar mean, sd;
+    cv::meanStdDev(hp, mean, sd, mask);
+    return sd[0];
+}
+}  // namespace
+
+void exposure(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+    r.unit = "L*";
+    const double fl = cfg.params.at("fail_low"), wl = cfg.params.at("warn_low");
+    const double wh = cfg.params.at("warn_high"), fh = cfg.params.at("fail_high");
+    r.threshold = "pass " + fmt_num(wl, 0) + "-" + fmt_num(wh, 0) + ", fail < " + fmt_num(fl, 0) + " or > " + fmt_num(fh, 0);
+    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    r.value = masked_percentile(channel(c.lab, 0), c.skin_mask, 0.5);
+    r.verdict = r.value < fl || r.value > fh ? Verdict::Fail : r.value < wl || r.value > wh ? Verdict::Warn : Verdict::Pass;
+    r.detail = r.value < wl ? "face too dark (median skin L*)" : r.value > wh ? "face too bright (median skin L*)" : "median skin lightness L*";
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(c.skin_mask.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+    for (const auto& ct : contours) r.geometry.polygons.emplace_back(ct.begin(), ct.end());
+}
+
+void clipping(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+    r.unit = "%";
+    r.threshold = "warn > " + fmt_num(cfg.params.at("warn_percent")) + ", fail > " + fmt_num(cfg.params.at("fail_percent"));
+    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    const cv::Mat& bgr = c.in.photo->bgr;
+    // Map over the whole photo: 255 = blown highlight, 128 = crushed shadow.
+    r.geometry.map = cv::Mat::zeros(bgr.size(), CV_8U);
+    int n = 0, clipped = 0;
+    for (int y = 0; y < bgr.rows; ++y) {
+        const auto* p = bgr.ptr<cv::Vec3b>(y);
+        const uchar* m = c.face_mask.ptr<uchar>(y);
+        uchar* out = r.geometry.map.ptr<uchar>(y);
+        for (int x = 0; x < bgr.cols; ++x) {
+            const int hi = std::max({p[x][0], p[x][1], p[x][2]});
+            const int lo = std::min({p[x][0], p[x][1], p[x][2]});
+            const bool blown = hi >= 250 && lo >= 235, crushed = hi <= 6;
+            out[x] = blown ? 255 : crushed ? 128 : 0;
+            if (m[x]) {
+                ++n;
+                clipped += blown || crushed;
+            }
+        }
+    }
+    r.value = n ? 100.0 * clipped / n : 0;
+    r.verdict = grade_high(r.value, cfg.params.at("warn_percent"), cfg.params.at("fail_percent"));
+    r.detail = "share of the face that is blown out or crushed";
+}
+
+void sharpness(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+    r.unit = "ratio";
+    r.threshold = "warn < " + fmt_num(cfg.params.at("warn"), 2) + ", fail < " + fmt_num(cfg.params.at("fail"), 2);
+    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    // Second over first derivative on the eyes and brows: ~1/edge width, independent of contrast.
+    cv::Mat roi;
+    c.grey(c.eye_box).convertTo(roi, CV_32F);
+    cv::Mat lap, gx, gy, mag;
+    cv::Laplacian(roi, lap, CV_32F, 1);
+    cv::Sobel(roi, gx, CV_32F, 1, 0, 3);
+    cv::Sobel(roi, gy, CV_32F, 0, 1, 3);
+    cv::magnitude(gx, gy, mag);
+    const double g = cv::mean(mag)[0];
+    r.value = g > 1e-3 ? 8.0 * cv::mean(cv::abs(lap))[0] / g : 0;  // Sobel carries a factor 8 over central differences
+    r.verdict = grade_low(r.value, cfg.params.at("warn"), cfg.params.at("fail"));
+    r.detail = "edge crispness around the eyes (Laplacian over gradient)";
+    r.geometry.rects.emplace_back(c.eye_box);
+}
+
+void noise(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+    r.unit = "grey levels";
+    r.threshold = "warn > " + fmt_num(cfg.params.at("warn_sigma")) + ", fail > " + fmt_num(cfg.params.at("fail_sigma"));
+    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    // Immerkaer (1996): a Laplacian-difference mask blind to linear ramps, averaged over the
+    // smooth parts of the skin.
+    cv::Mat f;
+    c.grey.convertTo(f, CV_32F);
+    const cv::Matx33f M(1, -2, 1, -2, 4, -2, 1, -2, 1);
+    cv::Mat resp, gx, gy, mag;
+    cv::filter2D(f, resp, CV_32F, M);
+    cv::Sobel(f, gx, CV_32F, 1, 0, 3);
+    cv::Sobel(f, gy, CV_32F, 0, 1, 3);
+    cv::magnitude(gx, gy, mag);
+    const double edge_cut = masked_percentile(mag, c.skin_mask, 0.5);
+    cv::Mat smooth = c.skin_mask & (mag <= edge_cut);
+    const int n = cv::countNonZero(smooth);
+    if (n < 100) return not_assessable(r, "too little smooth skin to measure noise on");
+    r.value = std::sqrt(3.14159265358979 / 2.0) * cv::mean(cv::abs(resp), smooth)[0] / 6.0;
+    r.verdict = grade_high(r.value, cfg.params.at("warn_sigma"), cfg.params.at("fail_sigma"));
+    r.detail = "noise sigma estimated on smooth skin";
+}
+
+void skin_smoothing(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+    r.unit = "ratio";
+    r.threshold = "warn < " + fmt_num(cfg.params.at("warn_ratio"), 2) + ", fail < " + fmt_num(cfg.params.at("fail_ratio"), 2);
+    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    // A beauty filter flattens skin texture but keeps the eyes crisp; blur flattens both.
+    cv::Mat eyes = c.eye_mask & c.face_mask;
+    const double skin = fine_texture(c.grey, c.skin_mask);
+    const double ref = fine_texture(c.grey, eyes);
+    r.value = ref > 1e-3 ? skin / ref : 0;
+    r.verdict = grade_low(r.value, cfg.params.at("warn_ratio"), cfg.params.at("fail_ratio"));
+    r.detail = "fine skin texture " + fmt_num(skin, 2) + " over eye-region texture " + fmt_num(ref, 2);
+    // Map: where the skin is flattest.
+    cv::Mat f, blur, hp;
+    c.grey.convertTo(f, CV_32F);
+    cv::GaussianBlur(f, blur, cv::Size(0, 0), 1.0);
+    hp = cv::abs(f - blur);
+    cv::GaussianBlur(hp, hp, cv::Size(0, 0), 3.0);
+    cv::Mat flat;
+    hp.convertTo(flat, CV_8U, -60.0, 255.0);  // 0 texture -> 255
+    r.geometry.map = cv::Mat::zeros(c.grey.size(), CV_8U);
+    flat.copyTo(r.geometry.map, c.skin_mask);
+}
+
+void source_resolution(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+    r.unit = "x";
+    r.threshold = "warn > " + fmt_num(cfg.params.at("warn_upscale"), 2) + ", fail > " + fmt_num(cfg.params.at("fail_upscale"), 2);
+    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    const SourceAnalysis& a = c.in.source;
+    // Detail test on the face in the working image: if shrinking by k and enlarging back loses
+    // (almost) nothing compared with shrinking by 8, the face holds no detail finer than k px:
+    // it was enlarged by about k before it reached us.
+    const cv::Rect box = clamp_rect(cv::Rect(a.subject().box), c.work_grey.size());
+    double k_eff = 0;
+    if (box.width >= 48 && box.height >= 48) {
+        cv::Mat f;
+        c.work_grey(box).convertTo(f, CV_32F);
+        const auto loss = [&](double k) {
+            cv::Mat small, back;
+            cv::resize(f, small, cv::Size(), 1.0 / k, 1.0 / k, cv::INTER_AREA);
+            cv::resize(small, back, f.size(), 0, 0, cv::INTER_CUBIC);
+            cv::Mat d = f - back;
+            return cv::mean(d.mul(d))[0];
+        };
+        const double ref = std::max(1e-6, loss(8.0));
+        for (double k : {1.5, 2.0, 3.0, 4.0}) {
+            if (loss(k) / ref < cfg.params.at("detail_ratio")) k_eff = k;
+        }
+    }
+    const double pixels = a.working_per_original;
+    r.value = c.in.photo->crop.scale * std::max(pixels, k_eff);
+    r.verdict = grade_high(r.value, cfg.params.at("warn_upscale"), cfg.params.at("fail_upscale"));
+    r.detail = "output px per source px of real detail" +
+               std::string(k_eff > 0 ? " (the face looks enlarged x" + fmt_num(k_eff) + " already)" : "");
+    r.geometry.space = Space::Original;
+    r.geometry.rects.emplace_back(box);
+}
+
+}  // namespace pd::engine::checks

@@ -1,0 +1,50 @@
+// The crop: where the 480x640 output window sits on the source so that the crown, the eye
+// line and the face width land inside the spec bands, centred. No rotation and no mirroring
+// (the standard forbids both: tilt is reported by the checks, never corrected).
+//
+// Thread-safe: pure functions.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "common/result.h"
+#include "domain/spec_profile.h"
+#include "engine/face/face_landmarks.h"
+
+namespace pd::engine {
+
+// What the crop is placed from, in the coordinates of the working image.
+struct HeadMeasure {
+    double crown_y = 0;     // top of the hair
+    double eye_y = 0;       // mean of the two eye centres
+    double centre_x = 0;    // midpoint of the jaw line ends (landmarks 0 and 16)
+    double face_width = 0;  // |p0 - p16|
+    double chin_y = 0;
+};
+
+HeadMeasure measure_head(const Face& face, int crown_row);
+
+struct CropPlan {
+    // Output window on the working image: x, y of its top-left corner and its scale
+    // (output px per working px). The window may reach outside the image; the renderer pads.
+    double x = 0, y = 0, scale = 1;
+    int out_width = 0, out_height = 0;
+
+    // Where the head lands in output pixels.
+    double crown_y = 0, eye_y = 0, face_width = 0, centre_offset = 0;
+    double chin_y_working = 0;  // the chin in working px (the renderer keeps hair streaks above it)
+
+    cv::Rect2d source_rect() const { return {x, y, out_width / scale, out_height / scale}; }
+};
+
+// Places the window. `working_per_original` is working px per original-file px (for the
+// up-scaling limit: output px per original px = scale * working_per_original). Errors (SpecUnreachable) say exactly why: head cut off at the top, face
+// too small, proportions that fit no band, body cut off below the chin.
+Result<CropPlan> plan_crop(const HeadMeasure& head, cv::Size working_size, bool head_cut_off,
+                           double working_per_original, const domain::SpecProfile& spec);
+
+// A reviewer's re-crop: the window given directly (x, y, scale), head positions recomputed.
+CropPlan crop_from_window(const HeadMeasure& head, double x, double y, double scale,
+                          const domain::SpecProfile& spec);
+
+}  // namespace pd::engine

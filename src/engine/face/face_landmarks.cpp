@@ -1,0 +1,184 @@
+#include "engine/face/face_landmarks.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+
+#include <unistd.h>
+
+#include <dlib/image_processing.h>
+#include <dlib/image_processing/frontal_face_detector.h>
+#include <dlib/opencv/cv_image.h>
+#include <opencv2/imgproc.hpp>
+
+namespace pd::engine {
+
+namespace fs = std::filesystem;
+
+// [SECTION] Face geometry helpers
+
+static cv::Point2f mean_of(const std::array<cv::Point2f, 68>& p, int first, int last) {
+    cv::Point2f s(0, 0);
+    for (int i = first; i <= last; ++i) s += p[i];
+    return s * (1.0f / float(last - first + 1));
+}
+
+cv::Point2f Face::eye_centre_a() const { return mean_of(points, lm::kEyeAFirst, lm::kEyeALast); }
+cv::Point2f Face::eye_centre_b() const { return mean_of(points, lm::kEyeBFirst, lm::kEyeBLast); }
+cv::Point2f Face::eyes_midpoint() const { return (eye_centre_a() + eye_centre_b()) * 0.5f; }
+double Face::face_width() const { return cv::norm(points[lm::kJawRight] - points[lm::kJawLeft]); }
+
+// [SECTION] Model
+
+using Detector = dlib::frontal_face_detector;
+
+struct FaceModel::Impl {
+    dlib::shape_predictor predictor;  // const use only: shared by all threads
+    Detector prototype;               // copied into the pool on demand
+
+    // Guarded by pool_mutex: detectors not currently in use by a detect() call.
+    std::mutex pool_mutex;
+    std::vector<std::unique_ptr<Detector>> pool;
+
+    std::unique_ptr<Detector> borrow() {
+        std::lock_guard lock(pool_mutex);
+        if (pool.empty()) return std::make_unique<Detector>(prototype);
+        auto d = std::move(pool.back());
+        pool.pop_back();
+        return d;
+    }
+    void give_back(std::unique_ptr<Detector> d) {
+        std::lock_guard lock(pool_mutex);
+        pool.push_back(std::move(d));
+    }
+};
+
+FaceModel::FaceModel() : impl_(std::make_unique<Impl>()) {}
+FaceModel::~FaceModel() = default;
+
+std::string default_detector_cache() {
+    const char* xdg = std::getenv("XDG_CACHE_HOME");
+    const char* home = std::getenv("HOME");
+    fs::path dir;
+    if (xdg && *xdg) dir = fs::path(xdg) / "photodesk";
+    else if (home && *home) dir = fs::path(home) / ".cache" / "photodesk";
+    else return {};
+    return (dir / "frontal_face_detector-dlib19.24.dat").string();
+}
+
+static bool load_cached_detector(const std::string& path, Detector& out) {
+    if (path.empty() || !fs::exists(path)) return false;
+    try {
+        dlib::deserialize(path) >> out;
+        return true;
+    } catch (const std::exception&) {
+        return false;  // stale or partial cache: rebuild below
+    }
+}
+
+static void save_cached_detector(const std::string& path, const Detector& det) {
+    if (path.empty()) return;
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    // Write to a temporary name and rename, so a concurrent reader never sees half a file.
+    const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+    try {
+        dlib::serialize(tmp) << det;
+        fs::rename(tmp, path, ec);
+    } catch (const std::exception&) {
+        fs::remove(tmp, ec);
+    }
+}
+
+Result<std::shared_ptr<const FaceModel>> FaceModel::load(const FaceModelPaths& paths) {
+    if (!fs::exists(paths.landmark_model)) {
+        return make_error(ErrorCode::NotFound, "landmark model " + paths.landmark_model +
+                                                   " not found (install Debian package libdlib-data)");
+    }
+    std::shared_ptr<FaceModel> model(new FaceModel());
+    try {
+        dlib::deserialize(paths.landmark_model) >> model->impl_->predictor;
+    } catch (const std::exception& e) {
+        return make_error(ErrorCode::Corrupt, "landmark model " + paths.landmark_model +
+                                                  " does not load: " + e.what());
+    }
+    if (model->impl_->predictor.num_parts() != 68) {
+        return make_error(ErrorCode::Corrupt, "landmark model " + paths.landmark_model + " has " +
+                                                  std::to_string(model->impl_->predictor.num_parts()) +
+                                                  " points, expected 68");
+    }
+    if (!load_cached_detector(paths.detector_cache, model->impl_->prototype)) {
+        model->impl_->prototype = dlib::get_frontal_face_detector();
+        save_cached_detector(paths.detector_cache, model->impl_->prototype);
+    }
+    return std::shared_ptr<const FaceModel>(std::move(model));
+}
+
+Result<std::shared_ptr<const FaceModel>> FaceModel::shared() {
+    static std::once_flag once;
+    static std::optional<Result<std::shared_ptr<const FaceModel>>> instance;
+    std::call_once(once, [] {
+        FaceModelPaths paths;
+        paths.detector_cache = default_detector_cache();
+        instance.emplace(load(paths));
+    });
+    return *instance;
+}
+
+// [SECTION] Detection
+
+static Face to_face(const dlib::full_object_detection& shape, const cv::Rect2f& box, double score) {
+    Face f;
+    f.box = box;
+    f.score = score;
+    for (unsigned i = 0; i < 68; ++i) {
+        f.points[i] = cv::Point2f(float(shape.part(i).x()), float(shape.part(i).y()));
+    }
+    return f;
+}
+
+Face FaceModel::fit(const cv::Mat& bgr, const cv::Rect2f& box) const {
+    CV_Assert(bgr.type() == CV_8UC3);
+    dlib::cv_image<dlib::bgr_pixel> img(cvIplImage(bgr));
+    dlib::rectangle r(long(box.x), long(box.y), long(box.x + box.width), long(box.y + box.height));
+    return to_face(impl_->predictor(img, r), box, 0);
+}
+
+std::vector<Face> FaceModel::detect(const cv::Mat& bgr, int detect_long_side, int min_face_px) const {
+    CV_Assert(bgr.type() == CV_8UC3 && !bgr.empty());
+    const int long_side = std::max(bgr.cols, bgr.rows);
+    double scale = 1.0;
+    cv::Mat small = bgr;
+    if (detect_long_side > 0 && long_side > detect_long_side) {
+        scale = double(detect_long_side) / long_side;
+        cv::resize(bgr, small, cv::Size(), scale, scale, cv::INTER_AREA);
+    }
+    // cv_image wraps the pixels without copying; it needs a continuous 8UC3 Mat.
+    if (!small.isContinuous()) small = small.clone();
+    dlib::cv_image<dlib::bgr_pixel> small_img(cvIplImage(small));
+
+    std::vector<dlib::rect_detection> dets;
+    {
+        auto det = impl_->borrow();
+        (*det)(small_img, dets);
+        impl_->give_back(std::move(det));
+    }
+
+    cv::Mat full = bgr.isContinuous() ? bgr : bgr.clone();
+    dlib::cv_image<dlib::bgr_pixel> full_img(cvIplImage(full));
+    std::vector<Face> faces;
+    for (const auto& d : dets) {
+        if (d.rect.width() < unsigned(min_face_px)) continue;
+        const float inv = float(1.0 / scale);
+        cv::Rect2f box(d.rect.left() * inv, d.rect.top() * inv, d.rect.width() * inv, d.rect.height() * inv);
+        dlib::rectangle r(long(box.x), long(box.y), long(box.x + box.width), long(box.y + box.height));
+        faces.push_back(to_face(impl_->predictor(full_img, r), box, d.detection_confidence));
+    }
+    std::sort(faces.begin(), faces.end(),
+              [](const Face& a, const Face& b) { return a.face_width() > b.face_width(); });
+    return faces;
+}
+
+}  // namespace pd::engine

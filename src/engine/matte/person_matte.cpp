@@ -1,0 +1,334 @@
+#include "engine/matte/person_matte.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/ximgproc/edge_filter.hpp>
+
+namespace pd::engine {
+
+namespace {
+
+// [SECTION] Robust quadratic wall model
+
+// Basis for a smooth colour field over normalised coordinates in [-1, 1].
+constexpr int kBasis = 6;
+inline void basis(double x, double y, double* b) {
+    b[0] = 1; b[1] = x; b[2] = y; b[3] = x * x; b[4] = x * y; b[5] = y * y;
+}
+
+struct Sample { double x, y; cv::Vec3f lab; };
+
+struct WallFit {
+    cv::Mat coef;  // kBasis x 3 (L, a, b)
+    std::vector<double> residuals;
+};
+
+WallFit fit_wall(const std::vector<Sample>& s, const std::vector<char>& use) {
+    int n = 0;
+    for (char u : use) n += u;
+    cv::Mat A(n, kBasis, CV_64F), B(n, 3, CV_64F);
+    for (size_t i = 0, r = 0; i < s.size(); ++i) {
+        if (!use[i]) continue;
+        basis(s[i].x, s[i].y, A.ptr<double>(int(r)));
+        for (int c = 0; c < 3; ++c) B.at<double>(int(r), c) = s[i].lab[c];
+        ++r;
+    }
+    WallFit fit;
+    cv::solve(A, B, fit.coef, cv::DECOMP_SVD);
+    fit.residuals.resize(s.size());
+    for (size_t i = 0; i < s.size(); ++i) {
+        double b[kBasis];
+        basis(s[i].x, s[i].y, b);
+        double d2 = 0;
+        for (int c = 0; c < 3; ++c) {
+            double v = 0;
+            for (int k = 0; k < kBasis; ++k) v += b[k] * fit.coef.at<double>(k, c);
+            d2 += (v - s[i].lab[c]) * (v - s[i].lab[c]);
+        }
+        fit.residuals[i] = std::sqrt(d2);
+    }
+    return fit;
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    size_t k = std::min(v.size() - 1, size_t(p * (v.size() - 1)));
+    std::nth_element(v.begin(), v.begin() + k, v.end());
+    return v[k];
+}
+
+// [SECTION] Geometry priors from the face
+
+struct HeadGeometry {
+    cv::Point2f centre;  // between the eyes
+    float fw = 0;        // face width
+    float chin_y = 0;
+};
+
+HeadGeometry head_geometry(const Face& f, double s) {
+    HeadGeometry g;
+    g.centre = f.eyes_midpoint() * float(s);
+    g.fw = float(f.face_width() * s);
+    g.chin_y = f.points[lm::kChin].y * float(s);
+    return g;
+}
+
+// Everything the person can plausibly occupy: a head ellipse and a widening torso.
+cv::Mat person_envelope(cv::Size size, const HeadGeometry& g) {
+    cv::Mat env(size, CV_8U, cv::Scalar(0));
+    const float fw = g.fw, cx = g.centre.x;
+    cv::ellipse(env, cv::RotatedRect(cv::Point2f(cx, g.centre.y - 0.1f * fw), cv::Size2f(2.0f * fw, 2.9f * fw), 0),
+                cv::Scalar(255), cv::FILLED);
+    const float top = g.chin_y - 0.3f * fw, mid = g.chin_y + 1.5f * fw, h = float(size.height + 1);
+    std::vector<cv::Point> torso = {
+        {int(cx - 0.9f * fw), int(top)}, {int(cx + 0.9f * fw), int(top)},
+        {int(cx + 3.5f * fw), int(mid)}, {int(cx + 3.5f * fw), int(h)},
+        {int(cx - 3.5f * fw), int(h)},   {int(cx - 3.5f * fw), int(mid)}};
+    cv::fillConvexPoly(env, torso, cv::Scalar(255));
+    return env;
+}
+
+// Jaw, brows and the forehead above them (a shiny forehead can match a white wall).
+std::vector<cv::Point> face_hull(const Face& f, double s) {
+    std::vector<cv::Point> pts;
+    for (int i = 0; i <= lm::kBrowLast; ++i) pts.emplace_back(cv::Point(f.points[i] * float(s)));
+    const float lift = float(0.18 * f.face_width() * s);
+    for (int i = lm::kBrowFirst + 1; i < lm::kBrowLast; ++i) {
+        pts.emplace_back(cv::Point(f.points[i] * float(s) - cv::Point2f(0, lift)));
+    }
+    std::vector<cv::Point> hull;
+    cv::convexHull(pts, hull);
+    return hull;
+}
+
+// GrabCut on a small copy, seeded: the face hull and the torso centre are person, what is
+// outside the envelope or well above the head is wall, the colour alpha says "probably".
+cv::Mat grabcut_matte(const cv::Mat& small_bgr, const cv::Mat& alpha, const cv::Mat& env,
+                      const std::vector<cv::Point>& hull, const HeadGeometry& g, int long_side) {
+    const double k = std::min(1.0, double(long_side) / std::max(small_bgr.cols, small_bgr.rows));
+    cv::Mat img, a, e;
+    cv::resize(small_bgr, img, cv::Size(), k, k, cv::INTER_AREA);
+    cv::resize(alpha, a, img.size(), 0, 0, cv::INTER_AREA);
+    cv::resize(env, e, img.size(), 0, 0, cv::INTER_NEAREST);
+    cv::Mat mask(img.size(), CV_8U, cv::Scalar(cv::GC_PR_BGD));
+    mask.setTo(cv::GC_PR_FGD, a > 0.6f);
+    mask.setTo(cv::GC_BGD, e == 0);
+    const float fw = g.fw * float(k), cx = g.centre.x * float(k), ey = g.centre.y * float(k);
+    const int above = int(ey - 1.7f * fw);
+    if (above > 0) mask.rowRange(0, above).setTo(cv::GC_BGD);
+    std::vector<cv::Point> h;
+    for (const auto& p : hull) h.emplace_back(int(p.x * k), int(p.y * k));
+    cv::fillConvexPoly(mask, h, cv::Scalar(cv::GC_FGD));
+    const int torso_top = int(g.chin_y * float(k) + 0.4f * fw);
+    const cv::Rect torso = cv::Rect(int(cx - 0.45f * fw), torso_top, int(0.9f * fw), img.rows - torso_top) &
+                           cv::Rect(0, 0, img.cols, img.rows);
+    if (torso.area() > 0) mask(torso).setTo(cv::GC_FGD);
+    cv::Mat bgd, fgd;
+    try {
+        cv::grabCut(img, mask, cv::Rect(), bgd, fgd, 3, cv::GC_INIT_WITH_MASK);
+    } catch (const cv::Exception&) {
+        return alpha;  // degenerate seeds (all one class): keep the colour matte
+    }
+    cv::Mat fg = (mask == cv::GC_FGD) | (mask == cv::GC_PR_FGD);
+    cv::Mat out;
+    fg.convertTo(out, CV_32F, 1.0 / 255);
+    cv::resize(out, out, alpha.size(), 0, 0, cv::INTER_LINEAR);
+    return out;
+}
+
+}  // namespace
+
+// [SECTION] Matte
+
+PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const MatteParams& params) {
+    CV_Assert(bgr.type() == CV_8UC3 && !bgr.empty());
+    PersonMatte out;
+
+    // 1. Working copy.
+    const int long_side = std::max(bgr.cols, bgr.rows);
+    const double s = long_side > params.work_long_side ? double(params.work_long_side) / long_side : 1.0;
+    cv::Mat small;
+    if (s < 1.0) cv::resize(bgr, small, cv::Size(), s, s, cv::INTER_AREA);
+    else small = bgr;
+    cv::Mat lab;
+    small.convertTo(lab, CV_32FC3, 1.0 / 255.0);
+    cv::cvtColor(lab, lab, cv::COLOR_BGR2Lab);
+    const int W = lab.cols, H = lab.rows;
+    const HeadGeometry g = head_geometry(face, s);
+
+    // 2. Wall samples: everything around the head down to the chin, outside the envelope.
+    // Only the wall near the head matters for the hair edge, and a flag or a door at the far
+    // side of the frame should not bend the model.
+    cv::Mat env = person_envelope(lab.size(), g);
+    std::vector<Sample> samples;
+    const int side_bottom = std::clamp(int(g.chin_y), 1, H - 1);
+    const int x_lo = std::max(0, int(g.centre.x - 2.2f * g.fw)), x_hi = std::min(W - 1, int(g.centre.x + 2.2f * g.fw));
+    for (int y = 0; y <= side_bottom; y += 2) {
+        for (int x = x_lo; x <= x_hi; x += 2) {
+            if (env.at<uchar>(y, x)) continue;
+            samples.push_back({2.0 * x / (W - 1) - 1.0, 2.0 * y / (H - 1) - 1.0, lab.at<cv::Vec3f>(y, x)});
+        }
+    }
+    // A head filling the frame leaves too few samples: fall back to every border pixel.
+    if (samples.size() < 24) {
+        samples.clear();
+        for (int x = 0; x < W; ++x) samples.push_back({2.0 * x / (W - 1) - 1.0, -1.0, lab.at<cv::Vec3f>(0, x)});
+        for (int y = 0; y < side_bottom; ++y) {
+            samples.push_back({-1.0, 2.0 * y / (H - 1) - 1.0, lab.at<cv::Vec3f>(y, 0)});
+            samples.push_back({1.0, 2.0 * y / (H - 1) - 1.0, lab.at<cv::Vec3f>(y, W - 1)});
+        }
+    }
+
+    // Fit, drop outliers (a shadow, a poster), fit again: three rounds.
+    std::vector<char> use(samples.size(), 1);
+    WallFit fit = fit_wall(samples, use);
+    for (int round = 0; round < 3; ++round) {
+        std::vector<double> kept_res;
+        for (size_t i = 0; i < samples.size(); ++i)
+            if (use[i]) kept_res.push_back(fit.residuals[i]);
+        const double cut = std::max(4.0, 3.0 * percentile(kept_res, 0.5));
+        int kept = 0;
+        for (size_t i = 0; i < samples.size(); ++i) kept += (use[i] = fit.residuals[i] <= cut);
+        if (kept < kBasis * 4) break;
+        fit = fit_wall(samples, use);
+    }
+    out.wall_samples = int(samples.size());
+    out.wall_residual_p95 = percentile(fit.residuals, 0.95);
+    out.wall_noise = std::max(0.5, 1.4826 * percentile(fit.residuals, 0.5));
+
+    // Evaluate the model over the working image.
+    cv::Mat wall_lab(H, W, CV_32FC3);
+    float lmin = 1e9f, lmax = -1e9f;
+    cv::Vec3f at_min, at_max;
+    for (int y = 0; y < H; ++y) {
+        auto* row = wall_lab.ptr<cv::Vec3f>(y);
+        for (int x = 0; x < W; ++x) {
+            double b[kBasis];
+            basis(2.0 * x / (W - 1) - 1.0, 2.0 * y / (H - 1) - 1.0, b);
+            cv::Vec3f v;
+            for (int c = 0; c < 3; ++c) {
+                double acc = 0;
+                for (int k = 0; k < kBasis; ++k) acc += b[k] * fit.coef.at<double>(k, c);
+                v[c] = float(acc);
+            }
+            row[x] = v;
+            // Gradient is judged where the wall is actually seen (outside the envelope).
+            if (!env.at<uchar>(y, x)) {
+                if (v[0] < lmin) { lmin = v[0]; at_min = v; }
+                if (v[0] > lmax) { lmax = v[0]; at_max = v; }
+            }
+        }
+    }
+    out.wall_gradient = lmax >= lmin ? cv::norm(at_max - at_min) : 0.0;
+
+    // 3. Alpha from the distance to the wall, thresholds from the wall's own noise.
+    cv::Mat diff = lab - wall_lab;
+    std::vector<cv::Mat> ch;
+    cv::split(diff, ch);
+    cv::Mat dist;
+    cv::magnitude(ch[0], ch[1], dist);
+    cv::magnitude(dist, ch[2], dist);
+    const double t_lo = std::max(5.0, 3.0 * out.wall_noise);
+    const double t_hi = t_lo + std::max(6.0, 3.0 * out.wall_noise);
+    cv::Mat alpha;
+    dist.convertTo(alpha, CV_32F, 1.0 / (t_hi - t_lo), -t_lo / (t_hi - t_lo));
+    cv::min(cv::max(alpha, 0.0), 1.0, alpha);
+
+    const auto hull = face_hull(face, s);
+    cv::fillConvexPoly(alpha, hull, cv::Scalar(1.0));
+
+    // Keep components touching the face or the bottom edge under the envelope.
+    cv::Mat fg = alpha > 0.5;
+    fg &= env;
+    cv::Mat labels;
+    const int n = cv::connectedComponents(fg, labels, 8, CV_32S);
+    std::vector<char> keep(n, 0);
+    cv::Mat hull_mask(lab.size(), CV_8U, cv::Scalar(0));
+    cv::fillConvexPoly(hull_mask, hull, cv::Scalar(255));
+    for (int y = 0; y < H; ++y)
+        for (int x = 0; x < W; ++x)
+            if (hull_mask.at<uchar>(y, x)) keep[labels.at<int>(y, x)] = 1;
+    for (int x = 0; x < W; ++x) keep[labels.at<int>(H - 1, x)] |= fg.at<uchar>(H - 1, x) != 0;
+    keep[0] = 0;
+    for (int y = 0; y < H; ++y)
+        for (int x = 0; x < W; ++x)
+            if (!keep[labels.at<int>(y, x)]) fg.at<uchar>(y, x) = 0;
+
+    // Fill holes: background not reachable from the top or the sides is person (a white shirt).
+    cv::Mat reach = (fg == 0) / 255;  // 1 = background candidate
+    cv::Mat ff_mask(H + 2, W + 2, CV_8U, cv::Scalar(0));
+    const auto seed = [&](int x, int y) {
+        if (reach.at<uchar>(y, x) == 1) cv::floodFill(reach, ff_mask, {x, y}, cv::Scalar(2), nullptr, 0, 0, 4);
+    };
+    for (int x = 0; x < W; ++x) seed(x, 0);
+    for (int y = 0; y < H; ++y) { seed(0, y); seed(W - 1, y); }
+    cv::Mat holes = reach == 1;
+    alpha.setTo(1.0, holes);
+    // Outside the kept person: no alpha (soft edges next to kept regions survive via dilation).
+    cv::Mat near_person;
+    cv::dilate(fg | holes, near_person, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
+    alpha.setTo(0.0, ~near_person);
+
+    // 3b. A busy or non-uniform backdrop, or a crown that no head has: the colour model is
+    // not enough. Fall back to GrabCut at a very small size, seeded from what we know.
+    Face fs = face;
+    for (auto& p : fs.points) p *= float(s);
+    const int crown = find_crown_row(alpha, fs);
+    const double head_ratio = crown < 0 ? 0 : (fs.eyes_midpoint().y - crown) / std::max(1.0, fs.face_width());
+    const bool crown_plausible = crown >= 0 ? head_ratio > 0.6 && head_ratio < 1.6 : alpha.at<float>(0, std::clamp(int(g.centre.x), 0, W - 1)) > 0.5f;
+    if (out.wall_noise > params.max_wall_noise || !crown_plausible) {
+        alpha = grabcut_matte(small, alpha, env, hull, g, params.grabcut_long_side);
+        out.used_grabcut = true;
+    }
+
+    // 4. Back to full size, edges refined on the full image's luminance.
+    cv::Mat alpha_full, wall_full;
+    if (s < 1.0) {
+        cv::resize(alpha, alpha_full, bgr.size(), 0, 0, cv::INTER_LINEAR);
+        cv::resize(wall_lab, wall_full, bgr.size(), 0, 0, cv::INTER_LINEAR);
+        cv::Mat grey;
+        cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
+        const int r = std::max(params.guided_radius, int(std::lround(2.0 / s)));
+        cv::ximgproc::guidedFilter(grey, alpha_full, alpha_full, r, params.guided_eps * 255 * 255);
+        cv::min(cv::max(alpha_full, 0.0), 1.0, alpha_full);
+    } else {
+        alpha_full = alpha;
+        wall_full = wall_lab;
+    }
+    cv::cvtColor(wall_full, out.wall_bgr, cv::COLOR_Lab2BGR);
+    out.wall_bgr *= 255.0;
+    cv::Mat wall_small_bgr;
+    cv::cvtColor(wall_lab, wall_small_bgr, cv::COLOR_Lab2BGR);
+    const cv::Scalar m = cv::mean(wall_small_bgr, ~env);
+    out.wall_mean_bgr = cv::Vec3d(m[0], m[1], m[2]) * 255.0;
+    out.alpha = alpha_full;
+    return out;
+}
+
+int find_crown_row(const cv::Mat& alpha, const Face& face) {
+    CV_Assert(alpha.type() == CV_32FC1);
+    const float fw = float(face.face_width());
+    const float cx = face.eyes_midpoint().x;
+    const int x0 = std::clamp(int(cx - 0.25f * fw), 0, alpha.cols - 1);
+    const int x1 = std::clamp(int(cx + 0.25f * fw), x0 + 1, alpha.cols);
+    const int eye_y = std::clamp(int(face.eyes_midpoint().y), 0, alpha.rows - 1);
+    const int run = std::max(2, int(0.02 * fw));
+    std::vector<char> row_full(eye_y + 1, 0);
+    for (int y = 0; y <= eye_y; ++y) {
+        const float* a = alpha.ptr<float>(y);
+        int n = 0;
+        for (int x = x0; x < x1; ++x) n += a[x] > 0.5f;
+        row_full[y] = n >= 0.3 * (x1 - x0);
+    }
+    for (int y = 0; y + run <= eye_y; ++y) {
+        bool all = true;
+        for (int k = 0; k < run && all; ++k) all = row_full[y + k];
+        if (all) return y == 0 ? -1 : y;
+    }
+    return -1;
+}
+
+}  // namespace pd::engine

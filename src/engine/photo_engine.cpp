@@ -1,0 +1,142 @@
+#include "engine/photo_engine.h"
+
+#include <algorithm>
+
+#include <opencv2/imgproc.hpp>
+
+namespace pd::engine {
+
+// The face width the working image is scaled to (px). A little larger than the output's
+// (~200 px) so the final render slightly downsamples, never the other way round.
+static constexpr double kWorkingFaceWidth = 260.0;
+
+Result<PhotoEngine> PhotoEngine::create(EngineConfig config, std::shared_ptr<const FaceModel> faces) {
+    if (!faces) return make_error(ErrorCode::InvalidArgument, "PhotoEngine needs a face model");
+    if (auto st = validate_check_settings(config.checks); !st) return st.error();
+    return PhotoEngine(std::move(config), std::move(faces));
+}
+
+Result<SourceAnalysis> PhotoEngine::analyze(std::span<const std::uint8_t> bytes) const {
+    return analyze_impl(bytes, false);
+}
+
+Result<SourceAnalysis> PhotoEngine::analyze_impl(std::span<const std::uint8_t> bytes, bool keep_size) const {
+    const auto& st = cfg_.settings;
+    DecodeOptions opt;
+    opt.max_pixels = st.max_pixels;
+    opt.min_long_side = keep_size ? 0 : st.analysis_long_side;
+    auto decoded = decode_image(bytes, opt);
+    if (!decoded) return decoded.error();
+
+    SourceAnalysis a;
+    a.decoded = std::move(decoded.value());
+    const cv::Mat& img = a.decoded.bgr;
+
+    // Big non-JPEG sources (PNG, HEIF) arrive at full size: bring them to the analysis size.
+    cv::Mat analysis = img;
+    double analysis_scale = 1.0;
+    const int long_side = std::max(img.cols, img.rows);
+    if (!keep_size && st.analysis_long_side > 0 && long_side > st.analysis_long_side * 5 / 4) {
+        analysis_scale = double(st.analysis_long_side) / long_side;
+        cv::resize(img, analysis, cv::Size(), analysis_scale, analysis_scale, cv::INTER_AREA);
+    }
+
+    std::vector<Face> faces = faces_->detect(analysis, st.detect_long_side, st.min_face_px);
+    double wscale = 1.0;
+    if (!keep_size && !faces.empty()) {
+        wscale = std::min(1.0, kWorkingFaceWidth / faces.front().face_width());
+    }
+    if (wscale < 1.0) {
+        cv::resize(analysis, a.working, cv::Size(), wscale, wscale, cv::INTER_AREA);
+        for (auto& f : faces) {
+            f.box = cv::Rect2f(f.box.x * wscale, f.box.y * wscale, f.box.width * wscale, f.box.height * wscale);
+            for (auto& p : f.points) p *= float(wscale);
+        }
+    } else {
+        a.working = analysis;
+    }
+    a.working_per_original = wscale * analysis_scale * a.decoded.scale;
+    a.faces = std::move(faces);
+    if (!a.has_face()) return a;
+
+    MatteParams mp;
+    mp.work_long_side = st.matte_long_side;
+    a.matte = compute_person_matte(a.working, a.subject(), mp);
+    a.crown_row = find_crown_row(a.matte.alpha, a.subject());
+    // Cut off: the person reaches the first row within the head's columns.
+    if (a.crown_row < 0) {
+        const auto& f = a.subject();
+        const float cx = f.eyes_midpoint().x, hw = float(0.25 * f.face_width());
+        const int x0 = std::clamp(int(cx - hw), 0, a.working.cols - 1);
+        const int x1 = std::clamp(int(cx + hw), x0 + 1, a.working.cols);
+        const double top = cv::mean(a.matte.alpha.row(0).colRange(x0, x1))[0];
+        a.head_cut_off = top > 0.5;
+    }
+    a.head = measure_head(a.subject(), std::max(a.crown_row, 0));
+    return a;
+}
+
+bool PhotoEngine::is_final_size(const SourceAnalysis& a) const {
+    return a.decoded.facts.width == cfg_.spec.width && a.decoded.facts.height == cfg_.spec.height;
+}
+
+Result<CropPlan> PhotoEngine::plan(const SourceAnalysis& a) const {
+    if (!a.has_face()) return make_error(ErrorCode::NoFace, "no face found in the photo");
+    if (a.crown_row < 0 && !a.head_cut_off) {
+        return make_error(ErrorCode::SpecUnreachable,
+                          "the top of the head cannot be told from the background above it");
+    }
+    return plan_crop(a.head, a.working.size(), a.head_cut_off, a.working_per_original, cfg_.spec);
+}
+
+Result<RenderedPhoto> PhotoEngine::render(const SourceAnalysis& a, const CropPlan& crop) const {
+    if (!a.has_face()) return make_error(ErrorCode::NoFace, "no face found in the photo");
+    return render_photo(a.working, a.matte, crop, cfg_.spec);
+}
+
+std::vector<CheckResult> PhotoEngine::check(const SourceAnalysis& a, const RenderedPhoto* photo) const {
+    CheckInput in{a, photo, cfg_.spec, cfg_.hints};
+    return run_checks(in, cfg_.checks);
+}
+
+Result<StandardizeOutcome> PhotoEngine::standardize(std::span<const std::uint8_t> bytes) const {
+    auto a = analyze(bytes);
+    if (!a) return a.error();
+    StandardizeOutcome out;
+    out.analysis = std::move(a.value());
+    auto crop = plan(out.analysis);
+    if (crop) {
+        auto photo = render(out.analysis, crop.value());
+        if (photo) out.photo = std::move(photo.value());
+        else out.spec_error = photo.error();
+    } else {
+        out.spec_error = crop.error();
+    }
+    out.checks = check(out.analysis, out.photo ? &*out.photo : nullptr);
+    return out;
+}
+
+Result<StandardizeOutcome> PhotoEngine::check_final(std::span<const std::uint8_t> bytes) const {
+    auto a = analyze_impl(bytes, true);
+    if (!a) return a.error();
+    StandardizeOutcome out;
+    out.analysis = std::move(a.value());
+    const SourceAnalysis& an = out.analysis;
+    if (an.has_face()) {
+        RenderedPhoto p;
+        p.bgr = an.working;
+        p.alpha = an.matte.alpha;
+        p.jpeg.bytes.assign(bytes.begin(), bytes.end());
+        p.jpeg.quality = 0;
+        p.crop = crop_from_window(an.head, 0, 0, 1.0, cfg_.spec);
+        p.crop.out_width = an.working.cols;
+        p.crop.out_height = an.working.rows;
+        out.photo = std::move(p);
+    } else {
+        out.spec_error = Error{ErrorCode::NoFace, "no face found in the photo"};
+    }
+    out.checks = check(out.analysis, out.photo ? &*out.photo : nullptr);
+    return out;
+}
+
+}  // namespace pd::engine

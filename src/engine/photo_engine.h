@@ -1,0 +1,78 @@
+// PhotoEngine: the whole engine behind one object. Turns the bytes of a phone photo into a
+// spec photo plus the automated checks, or checks a photo that is already standardized.
+//
+//   analyze()  decode -> working image -> faces + landmarks -> person matte -> crown
+//   plan()     crop window that meets the spec (or the exact reason it cannot)
+//   render()   composite on the spec background + encode; re-crops call only this
+//   check()    every configured automated check
+//
+// Threading: a PhotoEngine is immutable after create(); all methods are const and may be
+// called from many threads at once (the face model is shared, see face_landmarks.h).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "domain/engine_settings.h"
+#include "domain/spec_profile.h"
+#include "engine/analysis.h"
+#include "engine/checks/check_registry.h"
+#include "engine/render/render.h"
+
+namespace pd::engine {
+
+struct EngineConfig {
+    domain::SpecProfile spec;
+    domain::CheckSettings checks;
+    domain::EngineSettings settings;
+    ExifHints hints;
+};
+
+struct StandardizeOutcome {
+    SourceAnalysis analysis;
+    std::optional<RenderedPhoto> photo;  // absent when the spec cannot be met
+    std::optional<Error> spec_error;     // why (SpecUnreachable / NoFace), when absent
+    std::vector<CheckResult> checks;
+};
+
+class PhotoEngine {
+public:
+    // Validates the check settings against the catalogue. Errors name the bad key.
+    static Result<PhotoEngine> create(EngineConfig config, std::shared_ptr<const FaceModel> faces);
+
+    const EngineConfig& config() const { return cfg_; }
+
+    // Decode and analyse a source photo. Errors: decode errors; NoFace is not an error here
+    // (the analysis says has_face() == false and the checks report it).
+    Result<SourceAnalysis> analyze(std::span<const std::uint8_t> bytes) const;
+
+    // Analyse a photo that is already the final spec file (e.g. 480x640 from the platform):
+    // no resizing, and the "rendered photo" is the file itself, so every check judges it.
+    Result<StandardizeOutcome> check_final(std::span<const std::uint8_t> bytes) const;
+
+    Result<CropPlan> plan(const SourceAnalysis& a) const;
+    Result<RenderedPhoto> render(const SourceAnalysis& a, const CropPlan& crop) const;
+    std::vector<CheckResult> check(const SourceAnalysis& a, const RenderedPhoto* photo) const;
+
+    // analyze + plan + render + check. Fails only on undecodable input; a photo that cannot
+    // meet the spec comes back with spec_error set and the checks that could still run.
+    Result<StandardizeOutcome> standardize(std::span<const std::uint8_t> bytes) const;
+
+    // Chooses between standardize() and check_final(): files already at the spec's pixel size
+    // are judged as they are.
+    bool is_final_size(const SourceAnalysis& a) const;
+
+private:
+    PhotoEngine(EngineConfig cfg, std::shared_ptr<const FaceModel> faces)
+        : cfg_(std::move(cfg)), faces_(std::move(faces)) {}
+    Result<SourceAnalysis> analyze_impl(std::span<const std::uint8_t> bytes, bool keep_size) const;
+
+    EngineConfig cfg_;
+    std::shared_ptr<const FaceModel> faces_;
+};
+
+}  // namespace pd::engine

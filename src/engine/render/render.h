@@ -1,0 +1,31 @@
+// Rendering a spec photo from the kept working image, matte and a crop: place the window,
+// put the person on the profile's background colour, encode to the profile's JPEG spec.
+// Re-rendering for a reviewer's new crop runs only this step (no detection, no matte).
+//
+// Thread-safe: pure function.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "common/result.h"
+#include "domain/spec_profile.h"
+#include "engine/crop/crop.h"
+#include "engine/jpeg/jpeg_codec.h"
+#include "engine/matte/person_matte.h"
+
+namespace pd::engine {
+
+struct RenderedPhoto {
+    cv::Mat bgr;        // CV_8UC3 out_width x out_height, what was encoded
+    cv::Mat alpha;      // CV_32FC1 matte in output space (for overlays and checks)
+    EncodedJpeg jpeg;   // the file
+    CropPlan crop;
+};
+
+// Composites the person over the profile background. The wall's colour at partial alpha is
+// replaced by the background's (out = I + (1 - a) * (background - wall)), so hair edges
+// carry no halo of the old wall; where alpha is ~0 the pixel is the background exactly.
+Result<RenderedPhoto> render_photo(const cv::Mat& working_bgr, const PersonMatte& matte,
+                                   const CropPlan& crop, const domain::SpecProfile& spec);
+
+}  // namespace pd::engine

@@ -1,0 +1,103 @@
+#include "wire/engine_json.h"
+
+#include <opencv2/core.hpp>
+
+namespace pd::wire {
+
+using nlohmann::json;
+
+static json pt(const cv::Point2f& p) { return json::array({p.x, p.y}); }
+
+json to_json(const engine::Geometry& g) {
+    json j;
+    j["space"] = engine::to_string(g.space);
+    if (!g.points.empty()) {
+        j["points"] = json::array();
+        for (const auto& p : g.points) j["points"].push_back(pt(p));
+    }
+    if (!g.lines.empty()) {
+        j["lines"] = json::array();
+        for (const auto& [a, b] : g.lines) j["lines"].push_back(json::array({pt(a), pt(b)}));
+    }
+    if (!g.rects.empty()) {
+        j["rects"] = json::array();
+        for (const auto& r : g.rects) j["rects"].push_back(json::array({r.x, r.y, r.width, r.height}));
+    }
+    if (!g.polygons.empty()) {
+        j["polygons"] = json::array();
+        for (const auto& poly : g.polygons) {
+            json pj = json::array();
+            for (const auto& p : poly) pj.push_back(pt(p));
+            j["polygons"].push_back(pj);
+        }
+    }
+    if (!g.hbands.empty()) {
+        j["hbands"] = json::array();
+        for (const auto& [a, b] : g.hbands) j["hbands"].push_back(json::array({a, b}));
+    }
+    if (!g.map.empty()) {
+        j["map"] = {{"width", g.map.cols},
+                    {"height", g.map.rows},
+                    {"coverage", double(cv::countNonZero(g.map)) / double(g.map.total())}};
+    }
+    return j;
+}
+
+json to_json(const engine::CheckResult& r) {
+    return {{"id", r.id},         {"title", r.title},         {"verdict", engine::to_string(r.verdict)},
+            {"value", r.value},   {"unit", r.unit},           {"threshold", r.threshold},
+            {"reason", r.reason}, {"detail", r.detail},       {"geometry", to_json(r.geometry)}};
+}
+
+json to_json(const std::vector<engine::CheckResult>& checks) {
+    json a = json::array();
+    for (const auto& c : checks) a.push_back(to_json(c));
+    return a;
+}
+
+json report_json(const engine::StandardizeOutcome& o, const domain::SpecProfile& spec, int engine_version) {
+    const auto& a = o.analysis;
+    const auto& facts = a.decoded.facts;
+    const auto& exif = a.decoded.exif;
+    json j;
+    j["report_version"] = kReportVersion;
+    j["engine_version"] = engine_version;
+    j["spec"] = spec.name;
+    j["source"] = {{"format", engine::to_string(facts.format)},
+                   {"width", facts.width},
+                   {"height", facts.height},
+                   {"channels", facts.channels},
+                   {"bits_per_sample", facts.bits_per_sample},
+                   {"has_alpha", facts.has_alpha},
+                   {"cmyk", facts.cmyk},
+                   {"bytes", facts.byte_size}};
+    if (exif.present) {
+        j["exif"] = {{"orientation", exif.orientation}, {"make", exif.make},         {"model", exif.model},
+                     {"lens_model", exif.lens_model},   {"software", exif.software}, {"datetime_original", exif.datetime_original}};
+    }
+    j["working"] = {{"width", a.working.cols}, {"height", a.working.rows}, {"per_original_px", a.working_per_original}};
+    j["faces"] = json::array();
+    for (const auto& f : a.faces) {
+        j["faces"].push_back({{"box", {f.box.x, f.box.y, f.box.width, f.box.height}}, {"score", f.score}, {"face_width", f.face_width()}});
+    }
+    if (o.photo) {
+        const auto& c = o.photo->crop;
+        j["crop"] = {{"x", c.x}, {"y", c.y}, {"scale", c.scale}, {"crown_y", c.crown_y}, {"eye_y", c.eye_y},
+                     {"face_width", c.face_width}, {"centre_offset", c.centre_offset}};
+        j["output"] = {{"width", o.photo->bgr.cols}, {"height", o.photo->bgr.rows}, {"bytes", o.photo->jpeg.bytes.size()},
+                       {"quality", o.photo->jpeg.quality}, {"size_in_window", o.photo->jpeg.size_in_window}};
+    }
+    if (o.spec_error) {
+        j["spec_error"] = {{"code", to_string(o.spec_error->code)}, {"message", o.spec_error->message}};
+    }
+    j["checks"] = to_json(o.checks);
+    int fails = 0, warns = 0;
+    for (const auto& c : o.checks) {
+        fails += c.verdict == engine::Verdict::Fail;
+        warns += c.verdict == engine::Verdict::Warn;
+    }
+    j["summary"] = {{"fail", fails}, {"warn", warns}, {"checks", o.checks.size()}};
+    return j;
+}
+
+}  // namespace pd::wire

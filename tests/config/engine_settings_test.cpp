@@ -1,0 +1,72 @@
+#include <gtest/gtest.h>
+
+#include "config/config.h"
+#include "config/config_test_util.h"
+#include "support/test_support.h"
+
+namespace pd::config {
+namespace {
+
+using test::replace_once;
+
+TEST(EngineSettingsConfig, RepositoryFile) {
+    auto s = load_engine_settings(test::config_dir());
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->version, 1);
+    EXPECT_EQ(s->max_pixels, 100000000);
+    EXPECT_EQ(s->max_file_bytes, 60LL * 1024 * 1024);
+    EXPECT_EQ(s->analysis_long_side, 1600);
+    EXPECT_EQ(s->detect_long_side, 640);
+    EXPECT_EQ(s->min_face_px, 40);
+    EXPECT_EQ(s->matte_long_side, 320);
+}
+
+constexpr const char* kEngine = R"([engine]
+version = 1
+[decode]
+max_pixels = 100000000
+max_file_mb = 60
+analysis_long_side = 1600
+[face]
+detect_long_side = 640
+min_face_px = 40
+[matte]
+matte_long_side = 320
+)";
+
+Result<domain::EngineSettings> parse_with(std::string_view from, std::string_view to) {
+    return parse_engine_settings(replace_once(kEngine, from, to), "engine.toml");
+}
+
+TEST(EngineSettingsConfig, EveryValueMustBePositive) {
+    EXPECT_TRUE(parse_engine_settings(kEngine, "engine.toml").ok());
+    EXPECT_CONFIG_ERROR(parse_with("version = 1", "version = 0"), "engine.toml:2: engine.version = 0: must be > 0");
+    EXPECT_CONFIG_ERROR(parse_with("max_pixels = 100000000", "max_pixels = -1"), "decode.max_pixels = -1: must be > 0");
+    EXPECT_CONFIG_ERROR(parse_with("max_file_mb = 60", "max_file_mb = 0"), "decode.max_file_mb = 0: must be within 1..1048576");
+    EXPECT_CONFIG_ERROR(parse_with("analysis_long_side = 1600", "analysis_long_side = 0"),
+                        "decode.analysis_long_side = 0: must be > 0");
+    EXPECT_CONFIG_ERROR(parse_with("detect_long_side = 640", "detect_long_side = -640"),
+                        "face.detect_long_side = -640: must be > 0");
+    EXPECT_CONFIG_ERROR(parse_with("min_face_px = 40", "min_face_px = 0"), "face.min_face_px = 0: must be > 0");
+    EXPECT_CONFIG_ERROR(parse_with("min_face_px = 40", "min_face_px = 640"),
+                        "face.min_face_px = 640: must be below face.detect_long_side = 640");
+    EXPECT_CONFIG_ERROR(parse_with("matte_long_side = 320", "matte_long_side = 0"), "matte.matte_long_side = 0: must be > 0");
+    EXPECT_CONFIG_ERROR(parse_with("matte_long_side = 320", "matte_long_side = 320.0"),
+                        "matte.matte_long_side = 320: must be an integer, got float");
+}
+
+TEST(EngineSettingsConfig, KeysAreValidated) {
+    EXPECT_CONFIG_ERROR(parse_with("max_pixels =", "max_pixel ="), "engine.toml:4: unknown key 'decode.max_pixel'");
+    EXPECT_CONFIG_ERROR(parse_with("[matte]\nmatte_long_side = 320\n", ""), "engine.toml: missing table 'matte'");
+    EXPECT_CONFIG_ERROR(parse_with("version = 1\n", ""), "missing key 'engine.version'");
+    EXPECT_CONFIG_ERROR(parse_with("[face]", "[faces]"), "unknown table 'faces'");
+}
+
+TEST(EngineSettingsConfig, MissingFileIsNotFound) {
+    auto s = load_engine_settings("/nonexistent/photodesk");
+    EXPECT_EQ(test::error_code(s), ErrorCode::NotFound);
+    EXPECT_EQ(test::error_message(s), "/nonexistent/photodesk/engine.toml: file not found");
+}
+
+}  // namespace
+}  // namespace pd::config

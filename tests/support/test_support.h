@@ -1,0 +1,25 @@
+// Helpers shared by the test binaries: where the real test photos are, and skipping
+// cleanly when an optional folder is absent.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace pd::test {
+
+std::string astronaut_path();          // Debian python3-skimage; always installed by the scripts
+std::string truncated_jpeg_path();
+std::string config_dir();              // the repository's config/
+
+// The shared portraits folder (../shared/data/portraits), or empty when absent.
+std::vector<std::filesystem::path> shared_portraits();
+
+}  // namespace pd::test
+
+// Skip the current test with a clear message when the shared portraits are not there.
+#define PD_REQUIRE_SHARED_PORTRAITS(list)                                                 \
+    do {                                                                                  \
+        if ((list).empty())                                                               \
+            GTEST_SKIP() << "shared portraits folder " PD_SHARED_PORTRAITS " is absent";   \
+    } while (0)
