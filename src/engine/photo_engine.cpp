@@ -10,6 +10,17 @@ namespace pd::engine {
 // (~200 px) so the final render slightly downsamples, never the other way round.
 static constexpr double kWorkingFaceWidth = 260.0;
 
+static void composite_on_white(cv::Mat& bgr, const cv::Mat& alpha) {
+    for (int y = 0; y < bgr.rows; ++y) {
+        auto* p = bgr.ptr<cv::Vec3b>(y);
+        const uchar* a = alpha.ptr<uchar>(y);
+        for (int x = 0; x < bgr.cols; ++x) {
+            if (a[x] == 255) continue;
+            for (int c = 0; c < 3; ++c) p[x][c] = uchar((p[x][c] * a[x] + 255 * (255 - a[x]) + 127) / 255);
+        }
+    }
+}
+
 Result<PhotoEngine> PhotoEngine::create(EngineConfig config, std::shared_ptr<const FaceModel> faces) {
     if (!faces) return make_error(ErrorCode::InvalidArgument, "PhotoEngine needs a face model");
     if (auto st = validate_check_settings(config.checks); !st) return st.error();
@@ -30,6 +41,9 @@ Result<SourceAnalysis> PhotoEngine::analyze_impl(std::span<const std::uint8_t> b
 
     SourceAnalysis a;
     a.decoded = std::move(decoded.value());
+    // A cut-out with transparency (PNG/WebP from an app) is judged as shown: on white, the
+    // wall students are asked to stand against.
+    if (!a.decoded.alpha.empty()) composite_on_white(a.decoded.bgr, a.decoded.alpha);
     const cv::Mat& img = a.decoded.bgr;
 
     // Big non-JPEG sources (PNG, HEIF) arrive at full size: bring them to the analysis size.

@@ -48,10 +48,49 @@ Face face_in_output(const Face& f, const CropPlan& crop) {
     return o;
 }
 
+FaceMasks make_face_masks(const Face& f, cv::Size sz) {
+    FaceMasks m;
+    const float fw = float(f.face_width());
+    std::vector<cv::Point> outline = pts(f, 0, lm::kBrowLast), hull;
+    cv::convexHull(outline, hull);
+    m.face = cv::Mat::zeros(sz, CV_8U);
+    cv::fillConvexPoly(m.face, hull, cv::Scalar(255));
+
+    // Eyes and brows, generously: where lenses and frames would sit.
+    m.eyes = cv::Mat::zeros(sz, CV_8U);
+    cv::Rect eyes_all;
+    for (int e = 0; e < 2; ++e) {
+        const int a = e == 0 ? lm::kEyeAFirst : lm::kEyeBFirst;
+        const cv::Rect r = cv::boundingRect(pts(f, a, a + 5));
+        const int grow_x = int(r.width * 0.45), grow_y = int(r.width * 0.5);
+        const cv::Rect lens = clamp_rect(cv::Rect(r.x - grow_x, r.y - grow_y, r.width + 2 * grow_x,
+                                                  r.height + 2 * grow_y), sz);
+        m.eyes(lens).setTo(255);
+        eyes_all |= lens;
+    }
+    m.eye_box = clamp_rect(eyes_all | cv::boundingRect(pts(f, lm::kBrowFirst, lm::kBrowLast)), sz);
+
+    // Skin: face without eyes, brows, nostrils and mouth.
+    m.skin = m.face.clone();
+    m.skin.setTo(0, m.eyes);
+    cv::Rect br = clamp_rect(cv::boundingRect(pts(f, lm::kBrowFirst, lm::kBrowLast)), sz);
+    br.height += int(0.04 * fw);
+    m.skin(clamp_rect(br, sz)).setTo(0);
+    std::vector<cv::Point> mouth = pts(f, lm::kMouthLeft, 59), mouth_hull;
+    cv::convexHull(mouth, mouth_hull);
+    cv::fillConvexPoly(m.skin, mouth_hull, cv::Scalar(0));
+    m.skin(clamp_rect(cv::boundingRect(pts(f, 31, 35)), sz)).setTo(0);
+    // Keep off the face outline (hair, background) by a margin that scales with the face.
+    const int k = std::max(3, int(0.03 * fw) | 1);
+    cv::erode(m.skin, m.skin, cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}));
+    return m;
+}
+
 CheckContext make_check_context(const CheckInput& in) {
     CheckContext c{in};
     c.has_face = in.source.has_face();
     if (!in.source.working.empty()) cv::cvtColor(in.source.working, c.work_grey, cv::COLOR_BGR2GRAY);
+    if (c.has_face) c.work = make_face_masks(in.source.subject(), c.work_grey.size());
     if (!in.photo || !c.has_face) return c;
 
     const RenderedPhoto& p = *in.photo;
@@ -65,38 +104,11 @@ CheckContext make_check_context(const CheckInput& in) {
 
     const cv::Size sz = p.bgr.size();
     const Face& f = c.face;
-    std::vector<cv::Point> outline = pts(f, 0, lm::kBrowLast), hull;
-    cv::convexHull(outline, hull);
-    c.face_mask = cv::Mat::zeros(sz, CV_8U);
-    cv::fillConvexPoly(c.face_mask, hull, cv::Scalar(255));
-
-    // Eyes and brows, generously: where lenses and frames would sit.
-    c.eye_mask = cv::Mat::zeros(sz, CV_8U);
-    cv::Rect eyes_all;
-    for (int e = 0; e < 2; ++e) {
-        const int a = e == 0 ? lm::kEyeAFirst : lm::kEyeBFirst;
-        const cv::Rect r = cv::boundingRect(pts(f, a, a + 5));
-        const int grow_x = int(r.width * 0.45), grow_y = int(r.width * 0.5);
-        const cv::Rect lens = clamp_rect(cv::Rect(r.x - grow_x, r.y - grow_y, r.width + 2 * grow_x,
-                                                  r.height + 2 * grow_y), sz);
-        c.eye_mask(lens).setTo(255);
-        eyes_all |= lens;
-    }
-    c.eye_box = clamp_rect(eyes_all | cv::boundingRect(pts(f, lm::kBrowFirst, lm::kBrowLast)), sz);
-
-    // Skin: face without eyes, brows, nostrils and mouth.
-    c.skin_mask = c.face_mask.clone();
-    c.skin_mask.setTo(0, c.eye_mask);
-    std::vector<cv::Point> brows = pts(f, lm::kBrowFirst, lm::kBrowLast);
-    cv::Rect br = clamp_rect(cv::boundingRect(brows), sz);
-    br.height += int(0.04 * c.fw);
-    c.skin_mask(clamp_rect(br, sz)).setTo(0);
-    std::vector<cv::Point> mouth = pts(f, lm::kMouthLeft, 59), mouth_hull;
-    cv::convexHull(mouth, mouth_hull);
-    cv::fillConvexPoly(c.skin_mask, mouth_hull, cv::Scalar(0));
-    cv::Rect nose = clamp_rect(cv::boundingRect(pts(f, 31, 35)), sz);
-    c.skin_mask(nose).setTo(0);
-    cv::erode(c.skin_mask, c.skin_mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
+    FaceMasks m = make_face_masks(f, sz);
+    c.face_mask = m.face;
+    c.skin_mask = m.skin;
+    c.eye_mask = m.eyes;
+    c.eye_box = m.eye_box;
 
     // Clothing: person below the neck (chin + a third of the face width).
     const int neck_y = std::clamp(int(f.points[lm::kChin].y + 0.35f * c.fw), 0, sz.height);

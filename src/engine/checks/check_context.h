@@ -9,6 +9,15 @@
 
 namespace pd::engine {
 
+// Masks around a face, in the coordinates of one image.
+struct FaceMasks {
+    cv::Mat face;     // jaw + brows hull
+    cv::Mat skin;     // face minus eyes, brows, nostrils and mouth
+    cv::Mat eyes;     // both eyes with their surroundings (where lenses sit)
+    cv::Rect eye_box; // bounding box of both eyes and brows
+};
+FaceMasks make_face_masks(const Face& f, cv::Size size);
+
 struct CheckContext {
     const CheckInput& in;
 
@@ -24,9 +33,10 @@ struct CheckContext {
     cv::Rect eye_box;     // bounding box of both eyes and brows
     cv::Mat clothing_mask;  // person below the neck
 
-    // Source-space (the working image).
+    // Source-space (the working image): detail is judged here, before any resampling.
     bool has_face = false;
     cv::Mat work_grey;
+    FaceMasks work;
 };
 
 CheckContext make_check_context(const CheckInput& in);

@@ -3,6 +3,8 @@
 // count against the student), at the fixed scale of the spec photo.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include <opencv2/imgproc.hpp>
 
@@ -13,15 +15,14 @@ namespace pd::engine::checks {
 namespace {
 const char* kNoPhoto = "no spec photo was produced";
 
-// Fine texture: standard deviation of the image minus a slightly blurred copy, over a mask.
-double fine_texture(const cv::Mat& grey, const cv::Mat& mask) {
+// Fine texture: median absolute difference between the image and a slightly blurred copy,
+// over a mask. The median ignores the few strong edges (nostrils, hair strands) inside it.
+double fine_texture(const cv::Mat& grey, const cv::Mat& mask, double quantile = 0.5) {
     cv::Mat f, blur;
     grey.convertTo(f, CV_32F);
     cv::GaussianBlur(f, blur, cv::Size(0, 0), 1.0);
-    cv::Mat hp = f - blur;
-    cv::Scalar mean, sd;
-    cv::meanStdDev(hp, mean, sd, mask);
-    return sd[0];
+    cv::Mat hp = cv::abs(f - blur);
+    return masked_percentile(hp, mask, quantile);
 }
 }  // namespace
 
@@ -70,10 +71,11 @@ void clipping(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult
 void sharpness(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
     r.unit = "ratio";
     r.threshold = "warn < " + fmt_num(cfg.params.at("warn"), 2) + ", fail < " + fmt_num(cfg.params.at("fail"), 2);
-    if (!c.has_photo) return not_assessable(r, kNoPhoto);
-    // Second over first derivative on the eyes and brows: ~1/edge width, independent of contrast.
+    if (!c.has_face) return not_assessable(r, "no face found");
+    // Second over first derivative on the eyes and brows: ~1/edge width, independent of
+    // contrast. Judged on the source pixels: up-scaling is source_resolution's business.
     cv::Mat roi;
-    c.grey(c.eye_box).convertTo(roi, CV_32F);
+    c.work_grey(c.work.eye_box).convertTo(roi, CV_32F);
     cv::Mat lap, gx, gy, mag;
     cv::Laplacian(roi, lap, CV_32F, 1);
     cv::Sobel(roi, gx, CV_32F, 1, 0, 3);
@@ -83,53 +85,58 @@ void sharpness(const CheckContext& c, const domain::CheckConfig& cfg, CheckResul
     r.value = g > 1e-3 ? 8.0 * cv::mean(cv::abs(lap))[0] / g : 0;  // Sobel carries a factor 8 over central differences
     r.verdict = grade_low(r.value, cfg.params.at("warn"), cfg.params.at("fail"));
     r.detail = "edge crispness around the eyes (Laplacian over gradient)";
-    r.geometry.rects.emplace_back(c.eye_box);
+    r.geometry.space = Space::Original;
+    r.geometry.rects.emplace_back(c.work.eye_box);
 }
 
 void noise(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
     r.unit = "grey levels";
     r.threshold = "warn > " + fmt_num(cfg.params.at("warn_sigma")) + ", fail > " + fmt_num(cfg.params.at("fail_sigma"));
-    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    if (!c.has_face) return not_assessable(r, "no face found");
     // Immerkaer (1996): a Laplacian-difference mask blind to linear ramps, averaged over the
-    // smooth parts of the skin.
+    // smooth parts of the skin, on the source pixels.
     cv::Mat f;
-    c.grey.convertTo(f, CV_32F);
+    c.work_grey.convertTo(f, CV_32F);
     const cv::Matx33f M(1, -2, 1, -2, 4, -2, 1, -2, 1);
     cv::Mat resp, gx, gy, mag;
     cv::filter2D(f, resp, CV_32F, M);
     cv::Sobel(f, gx, CV_32F, 1, 0, 3);
     cv::Sobel(f, gy, CV_32F, 0, 1, 3);
     cv::magnitude(gx, gy, mag);
-    const double edge_cut = masked_percentile(mag, c.skin_mask, 0.5);
-    cv::Mat smooth = c.skin_mask & (mag <= edge_cut);
+    const double edge_cut = masked_percentile(mag, c.work.skin, 0.5);
+    cv::Mat smooth = c.work.skin & (mag <= edge_cut);
     const int n = cv::countNonZero(smooth);
     if (n < 100) return not_assessable(r, "too little smooth skin to measure noise on");
     r.value = std::sqrt(3.14159265358979 / 2.0) * cv::mean(cv::abs(resp), smooth)[0] / 6.0;
     r.verdict = grade_high(r.value, cfg.params.at("warn_sigma"), cfg.params.at("fail_sigma"));
     r.detail = "noise sigma estimated on smooth skin";
+    r.geometry.space = Space::Original;
+    r.geometry.map = smooth;
 }
 
 void skin_smoothing(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
     r.unit = "ratio";
     r.threshold = "warn < " + fmt_num(cfg.params.at("warn_ratio"), 2) + ", fail < " + fmt_num(cfg.params.at("fail_ratio"), 2);
-    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    if (!c.has_face) return not_assessable(r, "no face found");
     // A beauty filter flattens skin texture but keeps the eyes crisp; blur flattens both.
-    cv::Mat eyes = c.eye_mask & c.face_mask;
-    const double skin = fine_texture(c.grey, c.skin_mask);
-    const double ref = fine_texture(c.grey, eyes);
+    const cv::Mat& g = c.work_grey;
+    cv::Mat eyes = c.work.eyes & c.work.face;
+    const double skin = fine_texture(g, c.work.skin);
+    const double ref = fine_texture(g, eyes, 0.9);
     r.value = ref > 1e-3 ? skin / ref : 0;
     r.verdict = grade_low(r.value, cfg.params.at("warn_ratio"), cfg.params.at("fail_ratio"));
     r.detail = "fine skin texture " + fmt_num(skin, 2) + " over eye-region texture " + fmt_num(ref, 2);
     // Map: where the skin is flattest.
     cv::Mat f, blur, hp;
-    c.grey.convertTo(f, CV_32F);
+    g.convertTo(f, CV_32F);
     cv::GaussianBlur(f, blur, cv::Size(0, 0), 1.0);
     hp = cv::abs(f - blur);
     cv::GaussianBlur(hp, hp, cv::Size(0, 0), 3.0);
     cv::Mat flat;
     hp.convertTo(flat, CV_8U, -60.0, 255.0);  // 0 texture -> 255
-    r.geometry.map = cv::Mat::zeros(c.grey.size(), CV_8U);
-    flat.copyTo(r.geometry.map, c.skin_mask);
+    r.geometry.space = Space::Original;
+    r.geometry.map = cv::Mat::zeros(g.size(), CV_8U);
+    flat.copyTo(r.geometry.map, c.work.skin);
 }
 
 void source_resolution(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
@@ -140,7 +147,10 @@ void source_resolution(const CheckContext& c, const domain::CheckConfig& cfg, Ch
     // Detail test on the face in the working image: if shrinking by k and enlarging back loses
     // (almost) nothing compared with shrinking by 8, the face holds no detail finer than k px:
     // it was enlarged by about k before it reached us.
-    const cv::Rect box = clamp_rect(cv::Rect(a.subject().box), c.work_grey.size());
+    // Sizes divisible by 24 keep every shrink factor exact, so no phase drift adds to the loss.
+    cv::Rect box = clamp_rect(cv::Rect(a.subject().box), c.work_grey.size());
+    box.width -= box.width % 24;
+    box.height -= box.height % 24;
     double k_eff = 0;
     if (box.width >= 48 && box.height >= 48) {
         cv::Mat f;
@@ -153,9 +163,8 @@ void source_resolution(const CheckContext& c, const domain::CheckConfig& cfg, Ch
             return cv::mean(d.mul(d))[0];
         };
         const double ref = std::max(1e-6, loss(8.0));
-        for (double k : {1.5, 2.0, 3.0, 4.0}) {
-            if (loss(k) / ref < cfg.params.at("detail_ratio")) k_eff = k;
-        }
+        if (loss(2.0) / ref < cfg.params.at("detail_ratio_x2")) k_eff = 2;
+        if (loss(3.0) / ref < cfg.params.at("detail_ratio_x3")) k_eff = 3;
     }
     const double pixels = a.working_per_original;
     r.value = c.in.photo->crop.scale * std::max(pixels, k_eff);

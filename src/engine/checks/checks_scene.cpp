@@ -84,15 +84,18 @@ void other_faces(const CheckContext& c, const domain::CheckConfig& cfg, CheckRes
     }
     const double min_w = cfg.params.at("min_size_ratio") * faces.front().face_width();
     int others = 0;
+    std::string scores;
     for (size_t i = 1; i < faces.size(); ++i) {
-        if (faces[i].face_width() >= min_w) {
+        if (faces[i].face_width() >= min_w && faces[i].score >= cfg.params.at("min_score")) {
             ++others;
             r.geometry.rects.push_back(faces[i].box);
+            scores += (scores.empty() ? "" : ", ") + fmt_num(faces[i].score, 2);
         }
     }
     r.value = others;
     r.verdict = others > 0 ? Verdict::Fail : Verdict::Pass;
-    r.detail = others ? std::to_string(others) + " other face(s) besides the student" : "only the student";
+    r.detail = others ? std::to_string(others) + " other face(s) besides the student (detector confidence " + scores + ")"
+                      : "only the student";
     r.geometry.rects.insert(r.geometry.rects.begin(), faces.front().box);
 }
 
@@ -152,8 +155,10 @@ void black_border(const CheckContext& c, const domain::CheckConfig& cfg, CheckRe
     const cv::Mat& g = c.work_grey;
     if (g.empty()) return not_assessable(r, "no image");
     // Luma that counts as black (0..255 scale, from L* in config).
+    // L* -> relative luminance -> sRGB-encoded grey level.
     const double max_l = cfg.params.at("max_l");
-    const double max_y = 255.0 * std::pow((max_l + 16.0) / 116.0, 3.0);
+    const double lin = std::pow((max_l + 16.0) / 116.0, 3.0);
+    const double max_y = 255.0 * (lin <= 0.0031308 ? 12.92 * lin : 1.055 * std::pow(lin, 1 / 2.4) - 0.055);
     const auto dark_line = [&](const cv::Mat& line) {
         cv::Scalar m, sd;
         cv::meanStdDev(line, m, sd);

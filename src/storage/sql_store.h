@@ -1,0 +1,140 @@
+// SqlStore: the Store (store.h) implemented once over SqlConn (sql_conn.h), so SQLite and
+// PostgreSQL run the same queue rules and differ only where their locking differs. Internal.
+//
+// Transaction contract: every public method runs in exactly one transaction through tx(),
+// under mu_ (one connection, one caller at a time). tx() retries a transaction the backend
+// reports as retryable (deadlock, serialization failure, busy) up to kMaxRetries times, so the
+// body must have no effect outside the database (images are written before, not inside).
+// Events are collected during the body and appended just before commit, after
+// SqlConn::serialize_events(), which is what keeps cursors in commit order.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "storage/image_store.h"
+#include "storage/sql_conn.h"
+#include "storage/store.h"
+
+namespace pd::storage {
+
+// Thrown inside a transaction body to abort it with a specific pd::Error.
+struct StoreFailure {
+    Error error;
+};
+
+class SqlStore final : public Store {
+public:
+    SqlStore(std::unique_ptr<sql::SqlConn> conn, ImageStore images);
+
+    Status migrate();
+
+    std::string backend() const override { return conn_->backend(); }
+    int schema_version() const override { return schema_version_; }
+
+    Result<std::string> put_image(std::span<const unsigned char> bytes) override;
+    Result<std::vector<unsigned char>> get_image(const std::string& sha256_hex) override;
+
+    Result<AddedSubmission> add_submission(const NewSubmission& s) override;
+    Result<Submission> get_submission(std::int64_t id) override;
+    Result<std::vector<Submission>> student_history(const std::string& id_number) override;
+    Status unlock_student(const std::string& admin, const std::string& id_number,
+                          const std::string& note, std::int64_t now) override;
+
+    Result<std::vector<Submission>> claim(const std::string& reviewer, int n,
+                                          std::int64_t lease_seconds, std::int64_t now,
+                                          const ClaimFilter& filter) override;
+    Result<std::vector<Lease>> renew(const std::string& reviewer,
+                                     const std::vector<std::int64_t>& ids,
+                                     std::int64_t lease_seconds, std::int64_t now) override;
+    Result<int> release(const std::string& reviewer, const std::vector<std::int64_t>& ids,
+                        std::int64_t now) override;
+
+    Result<std::vector<DecisionOutcome>> apply_decisions(const std::vector<Decision>& batch,
+                                                         std::int64_t now) override;
+    Result<ChangeOutcome> overturn(const Overturn& o) override;
+    Result<std::vector<ExportItem>> lock_for_export(const std::string& actor,
+                                                    const std::string& school,
+                                                    const std::string& grade,
+                                                    std::int64_t now) override;
+
+    Result<std::vector<Event>> events_since(std::int64_t cursor, int limit) override;
+    Result<std::vector<AuditRecord>> audit_list(const AuditFilter& f, int limit,
+                                                int offset) override;
+    Result<Stats> stats(std::int64_t now) override;
+
+    Result<User> add_user(const std::string& name, Role role, const std::string& token_hash,
+                          std::int64_t now) override;
+    Result<User> find_user_by_token_hash(const std::string& token_hash) override;
+
+private:
+    static constexpr int kMaxRetries = 8;
+
+    // Runs body() in one transaction (see the contract above).
+    template <class T, class F>
+    Result<T> tx(bool write, F&& body);
+
+    // Helpers valid only inside a transaction body.
+    std::optional<Submission> load(std::int64_t id, bool lock_row);
+    void append_audit(std::int64_t at, const std::string& actor, const std::string& action,
+                      std::int64_t submission_id, const std::string& school,
+                      const std::string& detail_json);
+    void queue_event(std::int64_t at, const std::string& type, const Submission& s);
+    DecisionOutcome decide_one(const Decision& d, std::int64_t now);
+
+    struct PendingEvent {
+        std::int64_t at;
+        std::string type;
+        std::int64_t submission_id;
+        std::string payload_json;
+    };
+
+    std::mutex mu_;  // guards conn_ and pending_events_: one transaction at a time
+    std::unique_ptr<sql::SqlConn> conn_;
+    ImageStore images_;
+    int schema_version_ = 0;
+    std::vector<PendingEvent> pending_events_;
+};
+
+// The SELECT list and FROM clause that load() and the list queries share, and the row parser.
+extern const char* const kSubmissionSelect;
+Submission parse_submission(const sql::Row& r);
+std::string to_json_array(const std::vector<std::string>& v);
+std::vector<std::string> from_json_array(const std::string& json);
+
+// [SECTION] tx implementation (template, used by all sql_store_*.cpp files)
+template <class T, class F>
+Result<T> SqlStore::tx(bool write, F&& body) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int attempt = 0;; ++attempt) {
+        pending_events_.clear();
+        try {
+            conn_->begin(write);
+            T value = body();
+            if (!pending_events_.empty()) {
+                conn_->serialize_events();
+                for (const auto& e : pending_events_)
+                    conn_->query("INSERT INTO events (at, type, submission_id, payload_json) "
+                                 "VALUES ($1, $2, $3, $4)",
+                                 {e.at, e.type, e.submission_id, e.payload_json});
+            }
+            conn_->commit();
+            pending_events_.clear();
+            return value;
+        } catch (const StoreFailure& f) {
+            conn_->rollback();
+            return f.error;
+        } catch (const sql::SqlError& e) {
+            conn_->rollback();
+            if (e.retryable && attempt < kMaxRetries) continue;
+            return make_error(ErrorCode::Internal, std::string(backend()) + ": " + e.what());
+        } catch (const std::exception& e) {
+            conn_->rollback();
+            return make_error(ErrorCode::Internal, std::string(backend()) + ": " + e.what());
+        }
+    }
+}
+
+}  // namespace pd::storage

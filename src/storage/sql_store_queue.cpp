@@ -1,0 +1,216 @@
+// SqlStore, the queue: adding attempts, reading submissions, claiming/renewing/releasing leases.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "storage/sql_store.h"
+
+namespace pd::storage {
+
+// [SECTION] submissions
+
+Result<AddedSubmission> SqlStore::add_submission(const NewSubmission& n) {
+    const Student& st = n.student;
+    if (st.id_number.empty() || st.school.empty())
+        return make_error(ErrorCode::InvalidArgument, "student id_number and school are required");
+    if (!is_sha256_hex(n.images.original))
+        return make_error(ErrorCode::InvalidArgument, "original image hash is not a SHA-256 hex");
+    if (n.sla_deadline <= 0 || n.submitted_at <= 0)
+        return make_error(ErrorCode::InvalidArgument, "submitted_at and sla_deadline are required");
+
+    return tx<AddedSubmission>(true, [&] {
+        // Lock the student row: concurrent ingests of one student serialise here, so attempt
+        // numbers cannot collide (UNIQUE (student_id, attempt) is the backstop).
+        const std::string lock_student = std::string("SELECT id, unlocked FROM students WHERE "
+                                                     "id_number = $1") + conn_->for_update();
+        auto rows = conn_->query(lock_student, {st.id_number});
+        if (rows.empty()) {
+            conn_->query("INSERT INTO students (id_number, name, student_no, school, station, "
+                         "grade) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id_number) DO NOTHING",
+                         {st.id_number, st.name, st.student_no, st.school, st.station, st.grade});
+            rows = conn_->query(lock_student, {st.id_number});
+        }
+        const std::int64_t student_id = rows.at(0).i64(0);
+        const bool unlocked = rows.at(0).i64(1) != 0;
+
+        int attempt = 1;
+        auto last = conn_->query("SELECT id, attempt, state FROM submissions WHERE student_id = $1 "
+                                 "ORDER BY attempt DESC LIMIT 1",
+                                 {student_id});
+        if (!last.empty()) {
+            const auto state = parse_state(last[0].str(2)).value_or(SubmissionState::pending);
+            AddedSubmission refused;
+            refused.id = last[0].i64(0);
+            refused.attempt = int(last[0].i64(1));
+            refused.blocking_state = state;
+            switch (state) {
+                case SubmissionState::pending:
+                case SubmissionState::leased:
+                    refused.status = AddStatus::in_review;
+                    return refused;
+                case SubmissionState::approved:
+                case SubmissionState::locked:
+                    if (!unlocked) {
+                        refused.status = AddStatus::needs_unlock;
+                        return refused;
+                    }
+                    // The admin's unlock is spent on this attempt; the approved photo it
+                    // replaces is superseded and no longer exported.
+                    conn_->query("UPDATE students SET unlocked = 0 WHERE id = $1", {student_id});
+                    conn_->query("UPDATE submissions SET superseded = 1 WHERE id = $1",
+                                 {refused.id});
+                    break;
+                case SubmissionState::rejected:
+                    break;
+            }
+            attempt = refused.attempt + 1;
+        }
+        // Roster data may have been corrected since the last attempt: the latest wins.
+        conn_->query("UPDATE students SET name = $2, student_no = $3, school = $4, station = $5, "
+                     "grade = $6 WHERE id = $1",
+                     {student_id, st.name, st.student_no, st.school, st.station, st.grade});
+
+        // The same original photo for two different students: flag every submission involved.
+        std::vector<std::string> flags;
+        auto dups = conn_->query(std::string("SELECT id, flags_json FROM submissions WHERE "
+                                             "img_original = $1 AND student_id <> $2") +
+                                     conn_->for_update(),
+                                 {n.images.original, student_id});
+        if (!dups.empty()) flags.push_back(kFlagDuplicateImage);
+        for (const auto& d : dups) {
+            auto f = from_json_array(d.str(1));
+            if (std::find(f.begin(), f.end(), kFlagDuplicateImage) != f.end()) continue;
+            f.push_back(kFlagDuplicateImage);
+            conn_->query("UPDATE submissions SET flags_json = $2, flagged = 1 WHERE id = $1",
+                         {d.i64(0), to_json_array(f)});
+        }
+
+        auto ins = conn_->query(
+            "INSERT INTO submissions (student_id, attempt, state, school, grade, submitted_at, "
+            "sla_deadline, img_original, img_standardized, img_matte, img_thumbnail, checks_json, "
+            "flags_json, flagged) VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+            "$12, $13) RETURNING id",
+            {student_id, std::int64_t(attempt), st.school, st.grade, n.submitted_at,
+             n.sla_deadline, n.images.original, n.images.standardized, n.images.matte,
+             n.images.thumbnail, n.checks_json.empty() ? std::string("{}") : n.checks_json,
+             to_json_array(flags), std::int64_t(flags.empty() ? 0 : 1)});
+        AddedSubmission added;
+        added.id = ins.at(0).i64(0);
+        added.attempt = attempt;
+        added.flags = std::move(flags);
+        return added;
+    });
+}
+
+Result<Submission> SqlStore::get_submission(std::int64_t id) {
+    return tx<Submission>(false, [&] {
+        auto s = load(id, false);
+        if (!s)
+            throw StoreFailure{make_error(ErrorCode::NotFound,
+                                          "no submission " + std::to_string(id))};
+        return *s;
+    });
+}
+
+Result<std::vector<Submission>> SqlStore::student_history(const std::string& id_number) {
+    return tx<std::vector<Submission>>(false, [&] {
+        std::vector<Submission> out;
+        for (const auto& r : conn_->query(std::string(kSubmissionSelect) +
+                                              "WHERE st.id_number = $1 ORDER BY s.attempt",
+                                          {id_number}))
+            out.push_back(parse_submission(r));
+        return out;
+    });
+}
+
+Status SqlStore::unlock_student(const std::string& admin, const std::string& id_number,
+                                const std::string& note, std::int64_t now) {
+    return tx<Ok>(true, [&] {
+        auto rows = conn_->query("UPDATE students SET unlocked = 1 WHERE id_number = $1 "
+                                 "RETURNING id, school",
+                                 {id_number});
+        if (rows.empty())
+            throw StoreFailure{make_error(ErrorCode::NotFound, "no such student")};
+        // The audit detail never holds the full ID number (it is shown in UIs and logs).
+        append_audit(now, admin, "unlock", 0, rows[0].str(1),
+                     nlohmann::json{{"student_id", rows[0].i64(0)}, {"note", note}}.dump());
+        return Ok{};
+    });
+}
+
+// [SECTION] leases
+
+Result<std::vector<Submission>> SqlStore::claim(const std::string& reviewer, int n,
+                                                std::int64_t lease_seconds, std::int64_t now,
+                                                const ClaimFilter& f) {
+    if (reviewer.empty()) return make_error(ErrorCode::InvalidArgument, "reviewer is required");
+    if (n < 1 || n > 1000) return make_error(ErrorCode::InvalidArgument, "claim 1..1000 items");
+    if (lease_seconds < 1)
+        return make_error(ErrorCode::InvalidArgument, "lease_seconds must be positive");
+
+    // Free = pending, or leased with an expired lease. The subquery walks the partial
+    // "open" index in deadline order; on PostgreSQL SKIP LOCKED makes concurrent claimers
+    // take different rows instead of waiting on each other. On SQLite the write
+    // transaction (BEGIN IMMEDIATE) already excludes other claimers.
+    std::string sql =
+        "UPDATE submissions SET state = 'leased', lease_reviewer = $1, lease_expires = $2 "
+        "WHERE id IN (SELECT id FROM submissions WHERE state IN ('pending','leased') "
+        "AND (state = 'pending' OR lease_expires <= $3)";
+    if (!f.school.empty()) sql += " AND school = $5";
+    if (!f.grade.empty()) sql += " AND grade = $6";
+    if (f.flagged_only) sql += " AND flagged = 1";
+    if (f.resubmissions_only) sql += " AND attempt > 1";
+    sql += " ORDER BY sla_deadline, id LIMIT $4";
+    sql += conn_->for_update_skip_locked();
+    sql += ") RETURNING id";
+
+    return tx<std::vector<Submission>>(true, [&] {
+        sql::Params p = {reviewer, now + lease_seconds, now, std::int64_t(n)};
+        if (!f.school.empty() || !f.grade.empty()) {
+            p.push_back(f.school);
+            p.push_back(f.grade);
+        }
+        std::vector<Submission> out;
+        for (const auto& r : conn_->query(sql, p))
+            if (auto s = load(r.i64(0), false)) out.push_back(std::move(*s));
+        std::sort(out.begin(), out.end(), [](const Submission& a, const Submission& b) {
+            return a.sla_deadline != b.sla_deadline ? a.sla_deadline < b.sla_deadline : a.id < b.id;
+        });
+        return out;
+    });
+}
+
+Result<std::vector<Lease>> SqlStore::renew(const std::string& reviewer,
+                                           const std::vector<std::int64_t>& ids,
+                                           std::int64_t lease_seconds, std::int64_t now) {
+    if (lease_seconds < 1)
+        return make_error(ErrorCode::InvalidArgument, "lease_seconds must be positive");
+    return tx<std::vector<Lease>>(true, [&] {
+        std::vector<Lease> out;
+        for (auto id : ids) {
+            auto r = conn_->query("UPDATE submissions SET lease_expires = $1 WHERE id = $2 AND "
+                                  "state = 'leased' AND lease_reviewer = $3 AND lease_expires > $4 "
+                                  "RETURNING id, lease_expires",
+                                  {now + lease_seconds, id, reviewer, now});
+            if (!r.empty()) out.push_back({r[0].i64(0), reviewer, r[0].i64(1)});
+        }
+        return out;
+    });
+}
+
+Result<int> SqlStore::release(const std::string& reviewer, const std::vector<std::int64_t>& ids,
+                              std::int64_t /*now*/) {
+    return tx<int>(true, [&] {
+        int released = 0;
+        for (auto id : ids) {
+            auto r = conn_->query("UPDATE submissions SET state = 'pending', lease_reviewer = NULL, "
+                                  "lease_expires = NULL WHERE id = $1 AND state = 'leased' AND "
+                                  "lease_reviewer = $2 RETURNING id",
+                                  {id, reviewer});
+            released += int(r.size());
+        }
+        return released;
+    });
+}
+
+}  // namespace pd::storage

@@ -1,0 +1,115 @@
+// pd::storage::Store: the review queue's persistence behind one interface, with two backends
+// (SQLite in a data directory, PostgreSQL through libpqxx). Images live on disk in both cases
+// (image_store.h). docs/storage.md describes the schema, migrations and the semantics.
+//
+// Threading and transactions
+// - One Store object owns ONE database connection. Its methods are serialised by an internal
+//   mutex, so sharing one Store between threads is safe but runs one call at a time; for
+//   parallelism open one Store per worker thread (the server keeps a pool).
+// - Every method is one database transaction: it either commits completely or has no effect.
+//   Nothing is acknowledged (returned as ok) before the commit is durable (SQLite
+//   synchronous=FULL in WAL mode; PostgreSQL's default synchronous_commit=on).
+// - Several Stores (threads or processes) may work on one database at once: SQLite serialises
+//   writers with BEGIN IMMEDIATE and a busy timeout; PostgreSQL claims with
+//   FOR UPDATE SKIP LOCKED and locks each submission row before deciding on it.
+// - No exception escapes: library errors become pd::Error (code Internal unless stated).
+//   Refusals that are part of the workflow (a conflict, a student who may not resubmit) are
+//   values in the result, not errors, so callers can answer them precisely.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "storage/model.h"
+
+namespace pd::storage {
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    virtual std::string backend() const = 0;   // "sqlite" | "postgres"
+    virtual int schema_version() const = 0;    // after open: the latest migration
+
+    // [SECTION] images (content-addressed files under DATA/images/ab/cdef...)
+    // Durable (tmp + fsync + rename + fsync dir) before returning the SHA-256 hex.
+    virtual Result<std::string> put_image(std::span<const unsigned char> bytes) = 0;
+    // NotFound for an unknown hash, InvalidArgument for a malformed one.
+    virtual Result<std::vector<unsigned char>> get_image(const std::string& sha256_hex) = 0;
+
+    // [SECTION] submissions
+    // Numbers the attempt (a rejected student's next photo is attempt n+1), refuses a student
+    // with an attempt in review or approved/locked (unless an admin unlocked them: the unlock
+    // is consumed and the approved attempt superseded), and flags the same original image
+    // used for different students on every submission involved.
+    virtual Result<AddedSubmission> add_submission(const NewSubmission& s) = 0;
+    virtual Result<Submission> get_submission(std::int64_t id) = 0;  // NotFound
+    // All attempts of one student, oldest first (empty when unknown).
+    virtual Result<std::vector<Submission>> student_history(const std::string& id_number) = 0;
+    // Lets a student whose photo is approved or locked submit a new attempt. NotFound when the
+    // student is unknown. Audited.
+    virtual Status unlock_student(const std::string& admin, const std::string& id_number,
+                                  const std::string& note, std::int64_t now) = 0;
+
+    // [SECTION] leases
+    // Leases up to n free items (pending, or leased with an expired lease) matching the
+    // filter to `reviewer` until now + lease_seconds, earliest SLA deadline first (ties by id).
+    virtual Result<std::vector<Submission>> claim(const std::string& reviewer, int n,
+                                                  std::int64_t lease_seconds, std::int64_t now,
+                                                  const ClaimFilter& filter) = 0;
+    // Extends the reviewer's live leases among `ids`; returns the leases renewed (a lease
+    // already expired or taken by someone else is not renewed).
+    virtual Result<std::vector<Lease>> renew(const std::string& reviewer,
+                                             const std::vector<std::int64_t>& ids,
+                                             std::int64_t lease_seconds, std::int64_t now) = 0;
+    // Returns the reviewer's leased items among `ids` to the queue; answers how many.
+    virtual Result<int> release(const std::string& reviewer, const std::vector<std::int64_t>& ids,
+                                std::int64_t now) = 0;
+
+    // [SECTION] decisions
+    // One transaction for the whole batch; one outcome per decision, in input order.
+    // applied: state, decision, audit record and event written. duplicate: this decision_id
+    // was applied before (no second effect). conflict: no live lease held by this reviewer,
+    // already decided, or unknown submission (message says which; state = current state).
+    virtual Result<std::vector<DecisionOutcome>> apply_decisions(
+        const std::vector<Decision>& batch, std::int64_t now) = 0;
+    // A supervisor changes the decision of an approved or rejected item (refused once locked,
+    // before any decision, or when approving a rejection the student has already retaken).
+    // NotFound for an unknown submission.
+    virtual Result<ChangeOutcome> overturn(const Overturn& o) = 0;
+    // Locks the approved items of a school (and grade/batch unless empty) for export and
+    // returns every locked item of that selection, so a second call returns the same set.
+    virtual Result<std::vector<ExportItem>> lock_for_export(const std::string& actor,
+                                                            const std::string& school,
+                                                            const std::string& grade,
+                                                            std::int64_t now) = 0;
+
+    // [SECTION] feeds and reports
+    // Events with cursor > `cursor`, in commit order, at most `limit`.
+    virtual Result<std::vector<Event>> events_since(std::int64_t cursor, int limit) = 0;
+    // Newest first.
+    virtual Result<std::vector<AuditRecord>> audit_list(const AuditFilter& f, int limit,
+                                                        int offset) = 0;
+    virtual Result<Stats> stats(std::int64_t now) = 0;
+
+    // [SECTION] users
+    // InvalidArgument when the name or token hash is taken.
+    virtual Result<User> add_user(const std::string& name, Role role,
+                                  const std::string& token_hash, std::int64_t now) = 0;
+    virtual Result<User> find_user_by_token_hash(const std::string& token_hash) = 0;  // NotFound
+};
+
+// SQLite in `data_dir` (created if missing): data_dir/photodesk.db plus data_dir/images/.
+// Runs pending migrations. Refuses a database written by a newer schema.
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& data_dir);
+
+// PostgreSQL at `conninfo` (libpq syntax or postgresql:// URI); images in data_dir/images/.
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& conninfo,
+                                                   const std::filesystem::path& data_dir);
+
+}  // namespace pd::storage
