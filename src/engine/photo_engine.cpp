@@ -1,6 +1,9 @@
 #include "engine/photo_engine.h"
 
 #include <algorithm>
+#include <cmath>
+#include <exception>
+#include <string>
 
 #include <opencv2/imgproc.hpp>
 
@@ -27,8 +30,21 @@ Result<PhotoEngine> PhotoEngine::create(EngineConfig config, std::shared_ptr<con
     return PhotoEngine(std::move(config), std::move(faces));
 }
 
+// The engine's outer edge: OpenCV and dlib report broken invariants by throwing. Whatever
+// escapes becomes an Internal error naming the stage, never a crash of the caller.
+template <class F>
+static auto guarded(const char* stage, F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const std::exception& e) {
+        std::string what = e.what();
+        std::replace(what.begin(), what.end(), '\n', ' ');
+        return make_error(ErrorCode::Internal, std::string("engine failure in ") + stage + ": " + what);
+    }
+}
+
 Result<SourceAnalysis> PhotoEngine::analyze(std::span<const std::uint8_t> bytes) const {
-    return analyze_impl(bytes, false);
+    return guarded("analyze", [&] { return analyze_impl(bytes, false); });
 }
 
 Result<SourceAnalysis> PhotoEngine::analyze_impl(std::span<const std::uint8_t> bytes, bool keep_size) const {
@@ -50,12 +66,19 @@ Result<SourceAnalysis> PhotoEngine::analyze_impl(std::span<const std::uint8_t> b
     cv::Mat analysis = img;
     double analysis_scale = 1.0;
     const int long_side = std::max(img.cols, img.rows);
-    if (!keep_size && st.analysis_long_side > 0 && long_side > st.analysis_long_side * 5 / 4) {
+    if (!keep_size && st.analysis_long_side > 0 && long_side > st.analysis_long_side * 5 / 4 &&
+        std::min(img.cols, img.rows) * st.analysis_long_side / long_side >= 1) {
         analysis_scale = double(st.analysis_long_side) / long_side;
         cv::resize(img, analysis, cv::Size(), analysis_scale, analysis_scale, cv::INTER_AREA);
     }
 
-    std::vector<Face> faces = faces_->detect(analysis, st.detect_long_side, st.min_face_px);
+    // Slivers (a few pixels across) cannot hold a face, and resizing them would make an empty
+    // image: they are analysed as faceless.
+    constexpr int kMinSide = 32;
+    std::vector<Face> faces;
+    if (std::min(analysis.cols, analysis.rows) >= kMinSide) {
+        faces = faces_->detect(analysis, st.detect_long_side, st.min_face_px);
+    }
     double wscale = 1.0;
     if (!keep_size && !faces.empty()) {
         wscale = std::min(1.0, kWorkingFaceWidth / faces.front().face_width());
@@ -105,7 +128,10 @@ Result<CropPlan> PhotoEngine::plan(const SourceAnalysis& a) const {
 
 Result<RenderedPhoto> PhotoEngine::render(const SourceAnalysis& a, const CropPlan& crop) const {
     if (!a.has_face()) return make_error(ErrorCode::NoFace, "no face found in the photo");
-    return render_photo(a.working, a.matte, crop, cfg_.spec);
+    if (!(crop.scale > 0 && crop.scale < 100) || !std::isfinite(crop.x) || !std::isfinite(crop.y)) {
+        return make_error(ErrorCode::InvalidArgument, "crop window has no valid scale or position");
+    }
+    return guarded("render", [&] { return render_photo(a.working, a.matte, crop, cfg_.spec); });
 }
 
 std::vector<CheckResult> PhotoEngine::check(const SourceAnalysis& a, const RenderedPhoto* photo) const {
@@ -114,6 +140,10 @@ std::vector<CheckResult> PhotoEngine::check(const SourceAnalysis& a, const Rende
 }
 
 Result<StandardizeOutcome> PhotoEngine::standardize(std::span<const std::uint8_t> bytes) const {
+    return guarded("standardize", [&] { return standardize_impl(bytes); });
+}
+
+Result<StandardizeOutcome> PhotoEngine::standardize_impl(std::span<const std::uint8_t> bytes) const {
     auto a = analyze(bytes);
     if (!a) return a.error();
     StandardizeOutcome out;
@@ -131,6 +161,10 @@ Result<StandardizeOutcome> PhotoEngine::standardize(std::span<const std::uint8_t
 }
 
 Result<StandardizeOutcome> PhotoEngine::check_final(std::span<const std::uint8_t> bytes) const {
+    return guarded("check", [&] { return check_final_impl(bytes); });
+}
+
+Result<StandardizeOutcome> PhotoEngine::check_final_impl(std::span<const std::uint8_t> bytes) const {
     auto a = analyze_impl(bytes, true);
     if (!a) return a.error();
     StandardizeOutcome out;

@@ -70,6 +70,8 @@ private:
     PhotoEngine(EngineConfig cfg, std::shared_ptr<const FaceModel> faces)
         : cfg_(std::move(cfg)), faces_(std::move(faces)) {}
     Result<SourceAnalysis> analyze_impl(std::span<const std::uint8_t> bytes, bool keep_size) const;
+    Result<StandardizeOutcome> standardize_impl(std::span<const std::uint8_t> bytes) const;
+    Result<StandardizeOutcome> check_final_impl(std::span<const std::uint8_t> bytes) const;
 
     EngineConfig cfg_;
     std::shared_ptr<const FaceModel> faces_;

@@ -153,7 +153,8 @@ std::vector<Face> FaceModel::detect(const cv::Mat& bgr, int detect_long_side, in
     cv::Mat small = bgr;
     if (detect_long_side > 0 && long_side > detect_long_side) {
         scale = double(detect_long_side) / long_side;
-        cv::resize(bgr, small, cv::Size(), scale, scale, cv::INTER_AREA);
+        const cv::Size dsize(std::max(1, int(bgr.cols * scale)), std::max(1, int(bgr.rows * scale)));
+        cv::resize(bgr, small, dsize, 0, 0, cv::INTER_AREA);
     }
     // cv_image wraps the pixels without copying; it needs a continuous 8UC3 Mat.
     if (!small.isContinuous()) small = small.clone();

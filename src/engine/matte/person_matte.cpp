@@ -110,7 +110,8 @@ cv::Mat grabcut_matte(const cv::Mat& small_bgr, const cv::Mat& alpha, const cv::
                       const std::vector<cv::Point>& hull, const HeadGeometry& g, int long_side) {
     const double k = std::min(1.0, double(long_side) / std::max(small_bgr.cols, small_bgr.rows));
     cv::Mat img, a, e;
-    cv::resize(small_bgr, img, cv::Size(), k, k, cv::INTER_AREA);
+    cv::resize(small_bgr, img, cv::Size(std::max(2, int(small_bgr.cols * k)), std::max(2, int(small_bgr.rows * k))), 0, 0,
+               cv::INTER_AREA);
     cv::resize(alpha, a, img.size(), 0, 0, cv::INTER_AREA);
     cv::resize(env, e, img.size(), 0, 0, cv::INTER_NEAREST);
     cv::Mat mask(img.size(), CV_8U, cv::Scalar(cv::GC_PR_BGD));
@@ -151,7 +152,9 @@ PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const Mat
     const int long_side = std::max(bgr.cols, bgr.rows);
     const double s = long_side > params.work_long_side ? double(params.work_long_side) / long_side : 1.0;
     cv::Mat small;
-    if (s < 1.0) cv::resize(bgr, small, cv::Size(), s, s, cv::INTER_AREA);
+    if (s < 1.0) {
+        cv::resize(bgr, small, cv::Size(std::max(2, int(bgr.cols * s)), std::max(2, int(bgr.rows * s))), 0, 0, cv::INTER_AREA);
+    }
     else small = bgr;
     cv::Mat lab;
     small.convertTo(lab, CV_32FC3, 1.0 / 255.0);
