@@ -25,3 +25,8 @@ endif()
 if(PD_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+
+# Storage (src/storage): SQLite and PostgreSQL backends; OpenSSL's libcrypto for SHA-256.
+find_package(SQLite3 REQUIRED)
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+find_package(OpenSSL REQUIRED)

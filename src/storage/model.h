@@ -135,6 +135,7 @@ struct Overturn {
     Verdict verdict = Verdict::reject;
     std::vector<std::string> reasons;
     std::string note;
+    std::string crop_json;           // for approve_recropped
     std::int64_t at = 0;
 };
 

@@ -152,12 +152,18 @@ Result<std::vector<Submission>> SqlStore::claim(const std::string& reviewer, int
     // "open" index in deadline order; on PostgreSQL SKIP LOCKED makes concurrent claimers
     // take different rows instead of waiting on each other. On SQLite the write
     // transaction (BEGIN IMMEDIATE) already excludes other claimers.
+    sql::Params p = {reviewer, now + lease_seconds, now, std::int64_t(n)};
     std::string sql =
         "UPDATE submissions SET state = 'leased', lease_reviewer = $1, lease_expires = $2 "
         "WHERE id IN (SELECT id FROM submissions WHERE state IN ('pending','leased') "
         "AND (state = 'pending' OR lease_expires <= $3)";
-    if (!f.school.empty()) sql += " AND school = $5";
-    if (!f.grade.empty()) sql += " AND grade = $6";
+    // PostgreSQL must infer every parameter's type: only pass the ones the SQL uses.
+    auto where = [&](const char* cond, std::string value) {
+        p.push_back(std::move(value));
+        sql += std::string(" AND ") + cond + " = $" + std::to_string(p.size());
+    };
+    if (!f.school.empty()) where("school", f.school);
+    if (!f.grade.empty()) where("grade", f.grade);
     if (f.flagged_only) sql += " AND flagged = 1";
     if (f.resubmissions_only) sql += " AND attempt > 1";
     sql += " ORDER BY sla_deadline, id LIMIT $4";
@@ -165,11 +171,6 @@ Result<std::vector<Submission>> SqlStore::claim(const std::string& reviewer, int
     sql += ") RETURNING id";
 
     return tx<std::vector<Submission>>(true, [&] {
-        sql::Params p = {reviewer, now + lease_seconds, now, std::int64_t(n)};
-        if (!f.school.empty() || !f.grade.empty()) {
-            p.push_back(f.school);
-            p.push_back(f.grade);
-        }
         std::vector<Submission> out;
         for (const auto& r : conn_->query(sql, p))
             if (auto s = load(r.i64(0), false)) out.push_back(std::move(*s));

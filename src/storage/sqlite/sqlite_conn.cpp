@@ -43,8 +43,14 @@ CREATE TABLE submissions (
 );
 CREATE INDEX submissions_open ON submissions (sla_deadline, id)
   WHERE state IN ('pending','leased');
-CREATE INDEX submissions_open_school ON submissions (school, grade, sla_deadline, id)
+CREATE INDEX submissions_open_school ON submissions (school, sla_deadline, id)
   WHERE state IN ('pending','leased');
+CREATE INDEX submissions_open_batch ON submissions (school, grade, sla_deadline, id)
+  WHERE state IN ('pending','leased');
+CREATE INDEX submissions_open_flagged ON submissions (sla_deadline, id)
+  WHERE state IN ('pending','leased') AND flagged = 1;
+CREATE INDEX submissions_open_resubmitted ON submissions (sla_deadline, id)
+  WHERE state IN ('pending','leased') AND attempt > 1;
 CREATE INDEX submissions_original ON submissions (img_original);
 CREATE INDEX submissions_export ON submissions (school, grade, state);
 CREATE INDEX submissions_decided_by ON submissions (decided_by);

@@ -1,0 +1,233 @@
+// Decisions (idempotency, conflicts), overturn, export locking, the events feed and audit.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "storage/store_fixture.h"
+
+namespace pd::test {
+namespace {
+
+using namespace pd::storage;
+constexpr std::int64_t T0 = 1'760'000'000;
+
+Decision approve(const std::string& id, std::int64_t sub, const std::string& rev = "rev") {
+    return {id, sub, rev, Verdict::approve, {}, "", "", T0};
+}
+Decision reject(const std::string& id, std::int64_t sub, const std::string& rev = "rev") {
+    return {id, sub, rev, Verdict::reject, {"head_tilted"}, "tilted left", "", T0};
+}
+
+TEST_P(StoreTest, SameDecisionIdTwiceHasOneEffect) {
+    auto id = add(*store_, student(1), T0).id;
+    ASSERT_EQ(MUST(store_->claim("rev", 1, 60, T0, {})).size(), 1u);
+    auto first = MUST(store_->apply_decisions({reject("d-1", id)}, T0 + 1));
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_EQ(first[0].status, DecisionStatus::applied);
+    EXPECT_EQ(first[0].state, SubmissionState::rejected);
+
+    auto again = MUST(store_->apply_decisions({reject("d-1", id)}, T0 + 2));
+    EXPECT_EQ(again[0].status, DecisionStatus::duplicate);
+    EXPECT_EQ(again[0].state, SubmissionState::rejected);
+    // Even from another connection, and inside a batch that repeats it.
+    auto other = open();
+    auto third = MUST(other->apply_decisions({reject("d-1", id), reject("d-1", id)}, T0 + 3));
+    EXPECT_EQ(third[0].status, DecisionStatus::duplicate);
+    EXPECT_EQ(third[1].status, DecisionStatus::duplicate);
+
+    EXPECT_EQ(MUST(store_->events_since(0, 100)).size(), 1u);
+    AuditFilter f;
+    f.action = "decision";
+    EXPECT_EQ(MUST(store_->audit_list(f, 100, 0)).size(), 1u);
+    EXPECT_EQ(MUST(store_->stats(T0)).reviewers.at(0).decisions, 1);
+}
+
+TEST_P(StoreTest, DecisionWithoutLiveLeaseIsAConflict) {
+    auto pending = add(*store_, student(1), T0).id;
+    auto a = add(*store_, student(2), T0 + 1).id;
+    auto b = add(*store_, student(3), T0 + 2).id;
+    ASSERT_EQ(MUST(store_->claim("alice", 1, 60, T0, {ClaimFilter{}})).size(), 1u);  // pending
+    MUST(store_->release("alice", {pending}, T0));
+    ClaimFilter none;
+    auto leased = MUST(store_->claim("alice", 3, 60, T0, none));
+    ASSERT_EQ(leased.size(), 3u);
+    MUST(store_->release("alice", {pending}, T0));
+
+    auto out = MUST(store_->apply_decisions(
+        {approve("p", pending, "alice"), approve("other", a, "bob"), approve("late", b, "alice"),
+         approve("ghost", 424242, "alice"), approve("", a, "alice")},
+        T0 + 60));
+    ASSERT_EQ(out.size(), 5u);
+    for (const auto& o : out) EXPECT_EQ(o.status, DecisionStatus::conflict) << o.decision_id;
+    EXPECT_EQ(out[0].state, SubmissionState::pending);
+    EXPECT_EQ(out[1].state, SubmissionState::leased);
+    EXPECT_NE(out[1].message.find("another reviewer"), std::string::npos);
+    EXPECT_NE(out[2].message.find("expired"), std::string::npos);
+    EXPECT_FALSE(out[3].state.has_value());
+    EXPECT_TRUE(MUST(store_->events_since(0, 10)).empty());
+
+    // Already decided: a second, different decision conflicts and reports the state.
+    ASSERT_EQ(MUST(store_->claim("alice", 1, 60, T0 + 100, {})).size(), 1u);
+    auto won = MUST(store_->apply_decisions({approve("w1", pending, "alice")}, T0 + 101));
+    ASSERT_EQ(won[0].status, DecisionStatus::applied);
+    auto lost = MUST(store_->apply_decisions({reject("w2", pending, "alice")}, T0 + 102));
+    EXPECT_EQ(lost[0].status, DecisionStatus::conflict);
+    EXPECT_EQ(lost[0].state, SubmissionState::approved);
+}
+
+TEST_P(StoreTest, BatchAnswersInInputOrder) {
+    auto a = add(*store_, student(1), T0).id;
+    auto b = add(*store_, student(2), T0 + 1).id;
+    ASSERT_EQ(MUST(store_->claim("rev", 2, 60, T0, {})).size(), 2u);
+    auto out = MUST(store_->apply_decisions(
+        {approve("b1", b), reject("a1", a), approve("b1", b), approve("a2", a)}, T0 + 1));
+    ASSERT_EQ(out.size(), 4u);
+    EXPECT_EQ(out[0].status, DecisionStatus::applied);
+    EXPECT_EQ(out[1].status, DecisionStatus::applied);
+    EXPECT_EQ(out[2].status, DecisionStatus::duplicate);
+    EXPECT_EQ(out[3].status, DecisionStatus::conflict);
+    auto s = MUST(store_->get_submission(a));
+    EXPECT_EQ(s.state, SubmissionState::rejected);
+    ASSERT_TRUE(s.decision);
+    EXPECT_EQ(s.decision->reviewer, "rev");
+    EXPECT_EQ(s.decision->note, "tilted left");
+    EXPECT_FALSE(s.lease);
+}
+
+TEST_P(StoreTest, OverturnAllowedUntilLocked) {
+    auto a = add(*store_, student(1), T0).id;
+    auto b = add(*store_, student(2), T0 + 1).id;
+    auto c = add(*store_, student(3), T0 + 2).id;
+    Overturn o{"sup", a, Verdict::approve, {}, "ears are visible", "", T0 + 10};
+    EXPECT_EQ(MUST(store_->overturn(o)).message, "not decided yet");
+    EXPECT_EQ(store_->overturn({"sup", 999999, Verdict::approve, {}, "", "", T0}).error().code,
+              ErrorCode::NotFound);
+
+    ASSERT_EQ(MUST(store_->claim("rev", 3, 60, T0, {})).size(), 3u);
+    MUST(store_->apply_decisions({reject("a", a), reject("b", b), approve("c", c)}, T0 + 1));
+
+    auto r = MUST(store_->overturn(o));
+    EXPECT_TRUE(r.applied);
+    EXPECT_EQ(r.state, SubmissionState::approved);
+    auto s = MUST(store_->get_submission(a));
+    EXPECT_EQ(s.state, SubmissionState::approved);
+    EXPECT_EQ(s.decision->overturned_by, "sup");
+    EXPECT_EQ(s.decision->reviewer, "rev");
+    EXPECT_EQ(MUST(store_->stats(T0)).reviewers.at(0).overturned, 1);
+
+    // A rejection the student already retook cannot become an approval.
+    add(*store_, student(2), T0 + 20);
+    auto refused = MUST(store_->overturn({"sup", b, Verdict::approve, {}, "", "", T0 + 21}));
+    EXPECT_FALSE(refused.applied);
+    EXPECT_EQ(refused.state, SubmissionState::rejected);
+
+    MUST(store_->lock_for_export("op", "PKU", "2025", T0 + 30));
+    auto locked = MUST(store_->overturn({"sup", c, Verdict::reject, {"blurry"}, "", "", T0 + 31}));
+    EXPECT_FALSE(locked.applied);
+    EXPECT_EQ(locked.state, SubmissionState::locked);
+    EXPECT_EQ(locked.message, "locked for export");
+
+    AuditFilter f;
+    f.actor = "sup";
+    auto audit = MUST(store_->audit_list(f, 10, 0));
+    ASSERT_EQ(audit.size(), 1u);
+    EXPECT_EQ(audit[0].action, "overturn");
+    EXPECT_EQ(audit[0].submission_id, a);
+}
+
+TEST_P(StoreTest, LockForExportIsIdempotent) {
+    std::set<std::int64_t> expect;
+    for (int i = 0; i < 3; ++i) expect.insert(add(*store_, student(i, "PKU", "2025"), T0 + i).id);
+    auto other_grade = add(*store_, student(10, "PKU", "2024"), T0 + 10).id;
+    auto other_school = add(*store_, student(11, "THU", "2025"), T0 + 11).id;
+    auto rejected = add(*store_, student(12, "PKU", "2025"), T0 + 12).id;
+    add(*store_, student(13, "PKU", "2025"), T0 + 13);  // still pending
+    auto leased = MUST(store_->claim("rev", 6, 60, T0, {}));
+    ASSERT_EQ(leased.size(), 6u);
+    std::vector<Decision> batch;
+    for (auto id : expect) batch.push_back(approve("d" + std::to_string(id), id));
+    batch.push_back(approve("g", other_grade));
+    batch.push_back(approve("s", other_school));
+    batch.push_back(reject("r", rejected));
+    MUST(store_->apply_decisions(batch, T0 + 1));
+    auto events_before = MUST(store_->events_since(0, 100)).size();
+
+    auto first = MUST(store_->lock_for_export("op", "PKU", "2025", T0 + 5));
+    std::set<std::int64_t> got;
+    for (const auto& e : first) {
+        got.insert(e.submission.id);
+        EXPECT_EQ(e.submission.state, SubmissionState::locked);
+        EXPECT_EQ(e.submission.decision->reviewer, "rev");
+    }
+    EXPECT_EQ(got, expect);
+    auto events_after = MUST(store_->events_since(0, 100));
+    EXPECT_EQ(events_after.size(), events_before + 3);
+    EXPECT_EQ(events_after.back().type, "locked");
+
+    auto second = MUST(store_->lock_for_export("op", "PKU", "2025", T0 + 6));
+    ASSERT_EQ(second.size(), first.size());
+    for (size_t i = 0; i < first.size(); ++i) EXPECT_EQ(second[i].submission.id, first[i].submission.id);
+    EXPECT_EQ(MUST(store_->events_since(0, 100)).size(), events_after.size());
+    EXPECT_EQ(MUST(store_->get_submission(other_grade)).state, SubmissionState::approved);
+    EXPECT_EQ(MUST(store_->lock_for_export("op", "PKU", "", T0 + 7)).size(), 4u);  // all grades
+    EXPECT_EQ(store_->lock_for_export("op", "", "", T0).error().code, ErrorCode::InvalidArgument);
+}
+
+TEST_P(StoreTest, EventsFollowCommitOrderWithACursor) {
+    std::vector<std::int64_t> subs;
+    for (int i = 0; i < 4; ++i) subs.push_back(add(*store_, student(i), T0 + i).id);
+    ASSERT_EQ(MUST(store_->claim("rev", 4, 60, T0, {})).size(), 4u);
+    MUST(store_->apply_decisions({approve("e0", subs[0]), reject("e1", subs[1])}, T0 + 1));
+    MUST(store_->apply_decisions({approve("e2", subs[2])}, T0 + 2));
+    MUST(store_->overturn({"sup", subs[1], Verdict::approve, {}, "fine", "", T0 + 3}));
+    MUST(store_->apply_decisions({reject("e3", subs[3])}, T0 + 4));
+
+    auto all = MUST(store_->events_since(0, 100));
+    ASSERT_EQ(all.size(), 5u);
+    const char* types[] = {"decision", "decision", "decision", "overturn", "decision"};
+    const std::int64_t order[] = {subs[0], subs[1], subs[2], subs[1], subs[3]};
+    for (size_t i = 0; i < all.size(); ++i) {
+        EXPECT_EQ(all[i].type, types[i]);
+        EXPECT_EQ(all[i].submission_id, order[i]);
+        if (i) {
+            EXPECT_GT(all[i].cursor, all[i - 1].cursor);
+        }
+    }
+    EXPECT_NE(all[1].payload_json.find("head_tilted"), std::string::npos);
+    EXPECT_NE(all[1].payload_json.find("\"verdict\":\"reject\""), std::string::npos);
+
+    auto page = MUST(store_->events_since(all[1].cursor, 2));
+    ASSERT_EQ(page.size(), 2u);
+    EXPECT_EQ(page[0].cursor, all[2].cursor);
+    EXPECT_EQ(page[1].cursor, all[3].cursor);
+    EXPECT_TRUE(MUST(store_->events_since(all.back().cursor, 10)).empty());
+}
+
+TEST_P(StoreTest, AuditListFiltersAndPages) {
+    std::vector<std::int64_t> subs;
+    for (int i = 0; i < 5; ++i) subs.push_back(add(*store_, student(i), T0 + i).id);
+    ASSERT_EQ(MUST(store_->claim("rev", 5, 60, T0, {})).size(), 5u);
+    std::vector<Decision> batch;
+    for (size_t i = 0; i < subs.size(); ++i) batch.push_back(approve("a" + std::to_string(i), subs[i]));
+    batch[4].reviewer = "other";  // conflicts: not audited
+    MUST(store_->apply_decisions(batch, T0 + 1));
+
+    AuditFilter f;
+    f.actor = "rev";
+    auto page1 = MUST(store_->audit_list(f, 3, 0));
+    auto page2 = MUST(store_->audit_list(f, 3, 3));
+    ASSERT_EQ(page1.size(), 3u);
+    ASSERT_EQ(page2.size(), 1u);
+    EXPECT_GT(page1[0].id, page1[1].id);  // newest first
+    f = {};
+    f.submission_id = subs[2];
+    auto one = MUST(store_->audit_list(f, 10, 0));
+    ASSERT_EQ(one.size(), 1u);
+    EXPECT_NE(one[0].detail_json.find("a2"), std::string::npos);
+    f = {};
+    f.school = "THU";
+    EXPECT_TRUE(MUST(store_->audit_list(f, 10, 0)).empty());
+}
+
+}  // namespace
+}  // namespace pd::test
