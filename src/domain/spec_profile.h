@@ -47,6 +47,10 @@ struct SpecProfile {
     double target_crown_y = 0;
     double target_eye_y = 0;
     double max_upscale = 0;  // output px per source px beyond which the source is "too small"
+    // How far inside the bands the crop aims: `max` when the head's proportions allow, never
+    // less than `min` (below that, two measurements of the same photo could disagree on
+    // whether it meets the spec, so the photo is refused with the reason).
+    Range margin_px;
 };
 
 // One automated check's configuration: its reason code and named numeric parameters

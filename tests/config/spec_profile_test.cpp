@@ -33,6 +33,7 @@ max_centre_offset_px = 24
 target_crown_y = 80
 target_eye_y = 250
 max_upscale = 2.5
+margin_px = [5, 10]
 )";
 
 Result<domain::SpecProfile> parse_with(std::string_view from, std::string_view to) {

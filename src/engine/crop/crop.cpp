@@ -51,23 +51,34 @@ Result<CropPlan> plan_crop(const HeadMeasure& head, cv::Size working_size, bool 
         return make_error(ErrorCode::SpecUnreachable, "no crown found above the eyes: the hair "
                                                       "cannot be told from the background");
     }
-    // Aim a few pixels inside each band so landmark noise cannot push a value out of spec.
-    constexpr double kMargin = 4;
-    const domain::Range crown{spec.crown_y.min + kMargin, spec.crown_y.max - kMargin};
-    const domain::Range eye{spec.eye_y.min + kMargin, spec.eye_y.max - kMargin};
-    const domain::Range width{spec.face_width.min + kMargin, spec.face_width.max - kMargin};
-
-    // Scale: crown-to-eye distance as the target says, within what the bands allow.
-    const double s_target = (spec.target_eye_y - spec.target_crown_y) / d_src;
-    const double s_lo = std::max(width.min / head.face_width, (eye.min - crown.max) / d_src);
-    const double s_hi = std::min(width.max / head.face_width, (eye.max - crown.min) / d_src);
-    if (s_lo > s_hi) {
-        return make_error(ErrorCode::SpecUnreachable,
-                          fmt("head proportions fit no crop: face width %.0f px against %.0f px from "
-                              "crown to eyes (ratio %.2f); check the landmarks or retake",
-                              head.face_width, d_src, head.face_width / d_src));
+    // Aim well inside each band so that landmark and matte noise (a few px between two
+    // measurements of the same photo) cannot push a value out of spec; narrow the margin only
+    // when the head's proportions leave no room.
+    double s = 0;
+    domain::Range crown, eye;
+    bool feasible = false;
+    const double step = std::max(1.0, (spec.margin_px.max - spec.margin_px.min) / 4.0);
+    for (double margin = spec.margin_px.max; margin >= spec.margin_px.min - 1e-9; margin -= step) {
+        crown = {spec.crown_y.min + margin, spec.crown_y.max - margin};
+        eye = {spec.eye_y.min + margin, spec.eye_y.max - margin};
+        const domain::Range width{spec.face_width.min + margin, spec.face_width.max - margin};
+        // Scale: crown-to-eye distance as the target says, within what the bands allow.
+        const double s_target = (spec.target_eye_y - spec.target_crown_y) / d_src;
+        const double s_lo = std::max(width.min / head.face_width, (eye.min - crown.max) / d_src);
+        const double s_hi = std::min(width.max / head.face_width, (eye.max - crown.min) / d_src);
+        if (s_lo <= s_hi) {
+            s = std::clamp(s_target, s_lo, s_hi);
+            feasible = true;
+            break;
+        }
     }
-    const double s = std::clamp(s_target, s_lo, s_hi);
+    if (!feasible) {
+        return make_error(ErrorCode::SpecUnreachable,
+                          fmt("head proportions fit no crop: %.0f px from crown to eyes against a face "
+                              "%.0f px wide (ratio %.2f) leave no safe margin in the crown and eye bands; "
+                              "a tall hairstyle or a tilted head does this: retake",
+                              d_src, head.face_width, d_src / head.face_width));
+    }
 
     const double upscale = s * working_per_original;
     if (upscale > spec.max_upscale) {

@@ -1,6 +1,7 @@
 #include "engine/matte/person_matte.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <vector>
 
@@ -128,11 +129,18 @@ cv::Mat grabcut_matte(const cv::Mat& small_bgr, const cv::Mat& alpha, const cv::
                            cv::Rect(0, 0, img.cols, img.rows);
     if (torso.area() > 0) mask(torso).setTo(cv::GC_FGD);
     cv::Mat bgd, fgd;
+    // GrabCut seeds its colour models from OpenCV's per-thread RNG: fix the state for the
+    // call (and restore it) so the same photo always gives the same matte and the same bytes.
+    cv::RNG& rng = cv::theRNG();
+    const std::uint64_t saved = rng.state;
+    rng.state = 0x5eed'9a7e'c0ffee11ULL;
     try {
         cv::grabCut(img, mask, cv::Rect(), bgd, fgd, 3, cv::GC_INIT_WITH_MASK);
     } catch (const cv::Exception&) {
+        rng.state = saved;
         return alpha;  // degenerate seeds (all one class): keep the colour matte
     }
+    rng.state = saved;
     cv::Mat fg = (mask == cv::GC_FGD) | (mask == cv::GC_PR_FGD);
     cv::Mat out;
     fg.convertTo(out, CV_32F, 1.0 / 255);
@@ -296,6 +304,9 @@ PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const Mat
         cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
         const int r = std::max(params.guided_radius, int(std::lround(2.0 / s)));
         cv::ximgproc::guidedFilter(grey, alpha_full, alpha_full, r, params.guided_eps * 255 * 255);
+        // GrabCut's hard mask, upsampled, leaves a wide soft band where the (busy) wall shows
+        // through; steepen it so the old wall does not ring the hair as a halo.
+        if (out.used_grabcut) alpha_full = (alpha_full - 0.3) * 2.5;
         cv::min(cv::max(alpha_full, 0.0), 1.0, alpha_full);
     } else {
         alpha_full = alpha;
@@ -324,7 +335,8 @@ int find_crown_row(const cv::Mat& alpha, const Face& face) {
         const float* a = alpha.ptr<float>(y);
         int n = 0;
         for (int x = x0; x < x1; ++x) n += a[x] > 0.5f;
-        row_full[y] = n >= 0.3 * (x1 - x0);
+        // Most of the central columns: a tuft or a thin bun is not the top of the head.
+        row_full[y] = n >= 0.45 * (x1 - x0);
     }
     for (int y = 0; y + run <= eye_y; ++y) {
         bool all = true;
