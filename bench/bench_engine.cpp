@@ -10,7 +10,8 @@
 //
 // Extra flags (stripped before Google Benchmark sees the command line):
 //   --pd_reps=N       repetitions per benchmark (default 5; the median is the figure to quote)
-//   --pd_breakdown    also register one benchmark per automated check (BM_Check480/<id>, ...)
+//   --pd_breakdown    also register one benchmark per automated check (BM_Check480/<id>, ...),
+//                     face detection at other sizes and BM_WhatIf_* (cheaper ways to do a step)
 // Informational lines (inputs, model load, peak RSS) go to stderr so that
 // --benchmark_format=json on stdout stays valid JSON; they are also in the JSON "context".
 #include <benchmark/benchmark.h>
@@ -35,6 +36,7 @@
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/ximgproc/edge_filter.hpp>
 
 #include "engine/checks/check_registry.h"
 #include "engine/decode/decode.h"
@@ -95,8 +97,11 @@ struct Inputs {
     std::shared_ptr<const FaceModel> faces;
     double setup_ms = 0;          // make_engine: config + landmark model + detector (first load)
     double rss_after_setup_mb = 0;
+    double clean_base_mb = 0;     // RSS with the engine and the 12 MP bytes only
+    double clean_peak_mb = 0;     // ru_maxrss over 3 standardize() calls from there (0: unknown)
 
     std::string source;           // which photo the 12 MP input was made from
+    double noise_sigma = 2;
     std::vector<std::uint8_t> jpeg12;
     cv::Size size12;
 
@@ -130,7 +135,7 @@ std::string env_or(const char* name, const std::string& fallback) {
 // A phone-sized frame from a small real photo: 3:4 portrait, INTER_CUBIC to 3024x4032, then
 // Gaussian noise (sigma 2 per channel, fixed seed) so the JPEG has a phone's entropy instead of
 // the smooth gradients an upscale alone gives. Processed in strips to keep the footprint small.
-cv::Mat make_phone_frame(const cv::Mat& src_bgr) {
+cv::Mat make_phone_frame(const cv::Mat& src_bgr, double sigma) {
     cv::Mat src = src_bgr;
     const double want = 3.0 / 4.0;  // width / height
     const double have = double(src.cols) / src.rows;
@@ -150,7 +155,7 @@ cv::Mat make_phone_frame(const cv::Mat& src_bgr) {
         cv::Mat strip = big.rowRange(y0, y1);
         strip.convertTo(strip16, CV_16SC3);
         cv::Mat n = noise.rowRange(0, y1 - y0);
-        rng.fill(n, cv::RNG::NORMAL, cv::Scalar::all(0), cv::Scalar::all(2.0));
+        rng.fill(n, cv::RNG::NORMAL, cv::Scalar::all(0), cv::Scalar::all(sigma));
         strip16 += n;
         strip16.convertTo(strip, CV_8UC3);  // saturating
     }
@@ -185,13 +190,26 @@ void make_inputs(Inputs& in) {
     }
     if (src.empty()) die("no source photo: neither " + portrait + " nor " PD_ASTRONAUT " is readable");
     {
-        cv::Mat frame = make_phone_frame(src);
+        // PD_BENCH_NOISE overrides the noise sigma (e.g. 6 gives a ~4 MB file like some phones).
+        in.noise_sigma = std::atof(env_or("PD_BENCH_NOISE", "2").c_str());
+        cv::Mat frame = make_phone_frame(src, in.noise_sigma);
         in.size12 = frame.size();
         auto j = encode_jpeg(frame, 92, 72);  // baseline, 4:2:0, like a phone
         if (!j) die("encode_jpeg failed: " + j.error().message);
         in.jpeg12 = std::move(j.value());
     }
     malloc_trim(0);
+
+    // Peak memory of a clean process: the engine (landmark model loaded) and the input bytes,
+    // nothing the benchmarks keep. Measured before anything else is prepared.
+    if (reset_peak_rss()) {
+        in.clean_base_mb = current_rss_mb();
+        for (int i = 0; i < 3; ++i) {
+            auto r = in.engine->standardize(in.jpeg12);
+            if (!r) die("standardize failed: " + r.error().message);
+        }
+        in.clean_peak_mb = peak_rss_mb();
+    }
 
     const auto& st = in.engine->config().settings;
     const auto& spec = in.engine->config().spec;
@@ -316,6 +334,48 @@ void BM_FaceDetect(benchmark::State& state) {
     state.counters["in_h"] = g->analysis_img.rows;
 }
 
+// Inside detect(): the copy at detect_long_side, and the 68-point fit alone.
+void BM_Stage_DetectResize(benchmark::State& state) {
+    one_core();
+    const int target = g->engine->config().settings.detect_long_side;
+    const cv::Mat& img = g->analysis_img;
+    const int long_side = std::max(img.cols, img.rows);
+    cv::Mat out;
+    for (auto _ : state) {
+        if (target > 0 && long_side > target) {
+            const double s = double(target) / long_side;
+            cv::resize(img, out, cv::Size(), s, s, cv::INTER_AREA);
+        }
+        benchmark::DoNotOptimize(out.data);
+    }
+}
+
+void BM_Stage_Landmarks(benchmark::State& state) {
+    one_core();
+    const float inv = float(g->analysis_img.cols) / float(g->a12.working.cols);
+    const cv::Rect2f b = g->a12.subject().box;
+    const cv::Rect2f box(b.x * inv, b.y * inv, b.width * inv, b.height * inv);
+    for (auto _ : state) {
+        Face f = g->faces->fit(g->analysis_img, box);
+        benchmark::DoNotOptimize(f.points.data());
+    }
+}
+
+// Detection at other detect_long_side values (--pd_breakdown): on the 12 MP analysis image
+// (arg 1) or on the 480x640 photo (arg 0).
+void BM_FaceDetectAt(benchmark::State& state) {
+    one_core();
+    const int long_side = int(state.range(0));
+    const cv::Mat& img = state.range(1) ? g->analysis_img : g->decoded480.bgr;
+    std::size_t n = 0;
+    for (auto _ : state) {
+        auto faces = g->faces->detect(img, long_side, 1);
+        n = faces.size();
+        benchmark::DoNotOptimize(faces.data());
+    }
+    state.counters["faces"] = double(n);
+}
+
 void BM_Stage_WorkingResize(benchmark::State& state) {
     one_core();
     const double s = g->working_scale;
@@ -363,12 +423,13 @@ void BM_Plan(benchmark::State& state) {
     }
 }
 
-// A reviewer's re-crop: render() for a slightly moved / scaled window, the matte kept.
+// A reviewer's re-crop: render() for a slightly moved / scaled window, the matte kept, with
+// the previous render's JPEG quality as the search hint (as the workstation passes it).
 void BM_Render(benchmark::State& state) {
     one_core();
     int i = 0, q = 0;
     for (auto _ : state) {
-        auto r = g->engine->render(g->a12, g->recrop[i++ & 1]);
+        auto r = g->engine->render(g->a12, g->recrop[i++ & 1], q);
         if (!r) { state.SkipWithError(r.error().message.c_str()); break; }
         q = r.value().jpeg.quality;
         benchmark::DoNotOptimize(r.value().jpeg.bytes.data());
@@ -483,6 +544,269 @@ void BM_Standardize12MP(benchmark::State& state) {
     state.counters["peak_rss_MB"] = peak;
     state.counters["rss_before_MB"] = base;
     state.counters["hwm_reset"] = reset ? 1 : 0;
+    state.counters["clean_peak_rss_MB"] = g->clean_peak_mb;
+}
+
+// [SECTION] What-if measurements (--pd_breakdown): the same operations done the cheaper way
+// the docs suggest, on the same data, so each suggestion comes with a number. These reproduce
+// a step of the engine in isolation; they do not change or call a modified engine.
+
+// decode_image with other min_long_side values (1000 -> 1/4, 1500 -> 3/8, 1600 -> 1/2 for 4032 px).
+void BM_WhatIf_DecodeAt(benchmark::State& state) {
+    one_core();
+    DecodeOptions opt;
+    opt.max_pixels = g->engine->config().settings.max_pixels;
+    opt.min_long_side = int(state.range(0));
+    cv::Size got;
+    for (auto _ : state) {
+        auto d = decode_image(g->jpeg12, opt);
+        if (!d) { state.SkipWithError(d.error().message.c_str()); break; }
+        got = d.value().bgr.size();
+        benchmark::DoNotOptimize(d.value().bgr.data);
+    }
+    state.counters["out_long"] = std::max(got.width, got.height);
+}
+
+// One resize from the DCT-scaled decode straight to the working size (arg 0: INTER_AREA,
+// 1: INTER_LINEAR), instead of decode -> analysis size -> working size.
+void BM_WhatIf_DecodedToWorking(benchmark::State& state) {
+    one_core();
+    const cv::Size target = g->a12.working.size();
+    const int interp = state.range(0) ? cv::INTER_LINEAR : cv::INTER_AREA;
+    cv::Mat out;
+    for (auto _ : state) {
+        cv::resize(g->decoded.bgr, out, target, 0, 0, interp);
+        benchmark::DoNotOptimize(out.data);
+    }
+}
+
+// The analysis -> working resize with INTER_LINEAR (the factor is ~0.8: no aliasing to fear).
+void BM_WhatIf_WorkingResizeLinear(benchmark::State& state) {
+    one_core();
+    cv::Mat out;
+    for (auto _ : state) {
+        cv::resize(g->analysis_img, out, g->a12.working.size(), 0, 0, cv::INTER_LINEAR);
+        benchmark::DoNotOptimize(out.data);
+    }
+}
+
+// detect()'s own copy at detect_long_side taken from the DCT-scaled decode instead.
+void BM_WhatIf_DetectResizeFromDecoded(benchmark::State& state) {
+    one_core();
+    const int target = g->engine->config().settings.detect_long_side;
+    const cv::Mat& img = g->decoded.bgr;
+    const double s = double(target) / std::max(img.cols, img.rows);
+    cv::Mat out;
+    for (auto _ : state) {
+        cv::resize(img, out, cv::Size(), s, s, cv::INTER_AREA);
+        benchmark::DoNotOptimize(out.data);
+    }
+}
+
+// Cheaper ways to make the detection copy from the DCT-scaled decode: arg 0 INTER_AREA by an
+// exact integer factor 4 (OpenCV's fast path; 2016 -> 504 px), arg 1 INTER_AREA by exactly 2
+// then INTER_LINEAR to detect_long_side.
+void BM_WhatIf_DetectCopy(benchmark::State& state) {
+    one_core();
+    const cv::Mat& img = g->decoded.bgr;
+    const int target = g->engine->config().settings.detect_long_side;
+    cv::Mat half, out;
+    for (auto _ : state) {
+        if (state.range(0) == 0) {
+            cv::resize(img, out, cv::Size(img.cols / 4, img.rows / 4), 0, 0, cv::INTER_AREA);
+        } else {
+            cv::resize(img, half, cv::Size(img.cols / 2, img.rows / 2), 0, 0, cv::INTER_AREA);
+            const double s = double(target) / std::max(half.cols, half.rows);
+            cv::resize(half, out, cv::Size(), s, s, cv::INTER_LINEAR);
+        }
+        benchmark::DoNotOptimize(out.data);
+    }
+}
+
+// Matte step 4 pieces at the working size: the wall model's float Lab -> BGR conversion
+// (arg 0: full working size as now, 1: at the matte's 320 px, then resized up in BGR).
+void BM_WhatIf_MatteWallToBgr(benchmark::State& state) {
+    one_core();
+    const cv::Size full = g->a12.working.size();
+    cv::Mat wall_bgr = g->a12.matte.wall_bgr / 255.0, wall_lab_full, wall_lab_small;
+    cv::cvtColor(wall_bgr, wall_lab_full, cv::COLOR_BGR2Lab);
+    const double s = double(g->engine->config().settings.matte_long_side) / std::max(full.width, full.height);
+    cv::resize(wall_lab_full, wall_lab_small, cv::Size(), s, s, cv::INTER_AREA);
+    cv::Mat up, out;
+    for (auto _ : state) {
+        if (state.range(0) == 0) {
+            cv::resize(wall_lab_small, up, full, 0, 0, cv::INTER_LINEAR);
+            cv::cvtColor(up, out, cv::COLOR_Lab2BGR);
+        } else {
+            cv::cvtColor(wall_lab_small, up, cv::COLOR_Lab2BGR);
+            cv::resize(up, out, full, 0, 0, cv::INTER_LINEAR);
+        }
+        out *= 255.0;
+        benchmark::DoNotOptimize(out.data);
+    }
+}
+
+// Edge refinement at the working size: ximgproc::guidedFilter as the matte calls it (arg 0),
+// or the fast guided filter (He & Sun 2015: coefficients at 1/4 size, upsampled; arg 1).
+void BM_WhatIf_GuidedFilter(benchmark::State& state) {
+    one_core();
+    const cv::Mat& work = g->a12.working;
+    cv::Mat grey;
+    cv::cvtColor(work, grey, cv::COLOR_BGR2GRAY);
+    const double s = double(g->engine->config().settings.matte_long_side) / std::max(work.cols, work.rows);
+    const int r = std::max(4, int(std::lround(2.0 / s)));
+    const double eps = 1e-3 * 255 * 255;
+    const cv::Mat& alpha = g->a12.matte.alpha;
+    cv::Mat out;
+    for (auto _ : state) {
+        if (state.range(0) == 0) {
+            cv::ximgproc::guidedFilter(grey, alpha, out, r, eps);
+        } else {
+            const int k = 4;
+            cv::Mat I, p, Is, ps;
+            grey.convertTo(I, CV_32F);
+            cv::resize(I, Is, cv::Size(), 1.0 / k, 1.0 / k, cv::INTER_AREA);
+            cv::resize(alpha, ps, Is.size(), 0, 0, cv::INTER_AREA);
+            const int rs = std::max(1, r / k);
+            const cv::Size ksz(2 * rs + 1, 2 * rs + 1);
+            cv::Mat mI, mp, mIp, mII;
+            cv::boxFilter(Is, mI, CV_32F, ksz);
+            cv::boxFilter(ps, mp, CV_32F, ksz);
+            cv::boxFilter(Is.mul(ps), mIp, CV_32F, ksz);
+            cv::boxFilter(Is.mul(Is), mII, CV_32F, ksz);
+            cv::Mat a = (mIp - mI.mul(mp)) / (mII - mI.mul(mI) + eps);
+            cv::Mat b = mp - a.mul(mI);
+            cv::boxFilter(a, a, CV_32F, ksz);
+            cv::boxFilter(b, b, CV_32F, ksz);
+            cv::resize(a, a, I.size(), 0, 0, cv::INTER_LINEAR);
+            cv::resize(b, b, I.size(), 0, 0, cv::INTER_LINEAR);
+            out = a.mul(I) + b;
+        }
+        benchmark::DoNotOptimize(out.data);
+    }
+}
+
+// render()'s three warps (pixels, alpha, wall model) for a re-crop, without compositing or
+// encoding.
+void BM_WhatIf_RenderWarps(benchmark::State& state) {
+    one_core();
+    const CropPlan& c = g->recrop[0];
+    const cv::Matx23d M(c.scale, 0, -c.scale * c.x, 0, c.scale, -c.scale * c.y);
+    const cv::Size sz(c.out_width, c.out_height);
+    cv::Mat img, alpha, wall;
+    for (auto _ : state) {
+        cv::warpAffine(g->a12.working, img, M, sz, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        cv::warpAffine(g->a12.matte.alpha, alpha, M, sz, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        cv::warpAffine(g->a12.matte.wall_bgr, wall, M, sz, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        benchmark::DoNotOptimize(wall.data);
+    }
+}
+
+// The same three layers cut out with cv::resize of the source window (no rotation is ever
+// applied, so the affine warp is a crop + scale); assumes the window is inside the image, as it
+// is here (the edge cases need a border fill).
+void BM_WhatIf_RenderResize(benchmark::State& state) {
+    one_core();
+    const CropPlan& c = g->recrop[0];
+    const cv::Size sz(c.out_width, c.out_height);
+    const cv::Rect2d src = c.source_rect();
+    const cv::Rect roi = cv::Rect(int(std::floor(src.x)), int(std::floor(src.y)), int(std::ceil(src.width)),
+                                  int(std::ceil(src.height))) & cv::Rect(0, 0, g->a12.working.cols, g->a12.working.rows);
+    cv::Mat img, alpha, wall;
+    for (auto _ : state) {
+        cv::resize(g->a12.working(roi), img, sz, 0, 0, cv::INTER_LINEAR);
+        cv::resize(g->a12.matte.alpha(roi), alpha, sz, 0, 0, cv::INTER_LINEAR);
+        cv::resize(g->a12.matte.wall_bgr(roi), wall, sz, 0, 0, cv::INTER_LINEAR);
+        benchmark::DoNotOptimize(wall.data);
+    }
+}
+
+// background_uniformity's map: float BGR -> Lab of the working image and of the wall model
+// (arg 0: at the working size as now; arg 1: at the matte's 320 px).
+void BM_WhatIf_UniformityMap(benchmark::State& state) {
+    one_core();
+    const cv::Mat& work = g->a12.working;
+    cv::Mat img = work, wall = g->a12.matte.wall_bgr;
+    if (state.range(0)) {
+        const double s = double(g->engine->config().settings.matte_long_side) / std::max(work.cols, work.rows);
+        cv::resize(work, img, cv::Size(), s, s, cv::INTER_AREA);
+        cv::resize(g->a12.matte.wall_bgr, wall, img.size(), 0, 0, cv::INTER_AREA);
+    }
+    for (auto _ : state) {
+        cv::Mat f, lab_img, lab_wall;
+        img.convertTo(f, CV_32FC3, 1.0 / 255);
+        cv::cvtColor(f, lab_img, cv::COLOR_BGR2Lab);
+        cv::Mat w = wall / 255.0;
+        cv::cvtColor(w, lab_wall, cv::COLOR_BGR2Lab);
+        benchmark::DoNotOptimize(lab_wall.data);
+    }
+}
+
+// Peak memory above the resident set, per step (--pd_breakdown; printed to stderr).
+template <class Fn>
+double peak_above(Fn&& fn) {
+    if (!reset_peak_rss()) return -1;
+    const double base = current_rss_mb();
+    fn();
+    return peak_rss_mb() - base;
+}
+
+void print_memory_breakdown() {
+    const auto& e = *g->engine;
+    MatteParams mp;
+    mp.work_long_side = e.config().settings.matte_long_side;
+    const auto& st = e.config().settings;
+    struct Step { const char* name; double mb; };
+    const Step steps[] = {
+        {"decode (DCT-scaled)", peak_above([&] { DecodeOptions o; o.min_long_side = st.analysis_long_side;
+                                                 auto d = decode_image(g->jpeg12, o); })},
+        {"face detect", peak_above([&] { auto f = g->faces->detect(g->analysis_img, st.detect_long_side, st.min_face_px); })},
+        {"matte", peak_above([&] { auto m = compute_person_matte(g->a12.working, g->a12.subject(), mp); })},
+        {"analyze (all of the above)", peak_above([&] { auto a = e.analyze(g->jpeg12); })},
+        {"render", peak_above([&] { auto r = e.render(g->a12, g->recrop[0]); })},
+        {"check (12MP result)", peak_above([&] { auto c = e.check(g->a12, &g->photo12); })},
+        {"check_final (480x640)", peak_above([&] { auto c = e.check_final(g->jpeg480); })},
+        {"standardize", peak_above([&] { auto r = e.standardize(g->jpeg12); })},
+    };
+    std::fprintf(stderr, "peak memory above the resident set, per step (MB):\n");
+    for (const auto& s : steps) std::fprintf(stderr, "  %-28s %7.1f\n", s.name, s.mb);
+
+    // check() on the 12 MP result with one check enabled; the shared context alone first.
+    const auto& cfg = e.config();
+    CheckInput in{g->a12, &g->photo12, cfg.spec, cfg.hints};
+    auto only = [&](const std::string& id) {
+        pd::domain::CheckSettings s = cfg.checks;
+        for (auto& [k, c] : s) c.enabled = c.enabled && k == id;
+        return s;
+    };
+    const auto none = only("");
+    const double ctx = peak_above([&] { auto c = run_checks(in, none); });
+    std::fprintf(stderr, "  check context (12MP)         %7.1f\n", ctx);
+    for (const auto& def : check_catalogue()) {
+        const auto set = only(def.id);
+        const double mb = peak_above([&] { auto c = run_checks(in, set); });
+        if (mb > ctx + 2) std::fprintf(stderr, "  check %-22s %7.1f\n", def.id, mb);
+    }
+}
+
+void register_what_if() {
+    auto reg = [](const char* name, void (*fn)(benchmark::State&)) {
+        return benchmark::RegisterBenchmark(name, fn)
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime()
+            ->Repetitions(3)
+            ->ReportAggregatesOnly(true);
+    };
+    reg("BM_WhatIf_DecodeAt", BM_WhatIf_DecodeAt)->ArgName("min_long_side")->Arg(1000)->Arg(1500)->Arg(1600)->Arg(0);
+    reg("BM_WhatIf_DecodedToWorking", BM_WhatIf_DecodedToWorking)->ArgName("linear")->Arg(0)->Arg(1);
+    reg("BM_WhatIf_WorkingResizeLinear", BM_WhatIf_WorkingResizeLinear);
+    reg("BM_WhatIf_DetectResizeFromDecoded", BM_WhatIf_DetectResizeFromDecoded);
+    reg("BM_WhatIf_DetectCopy", BM_WhatIf_DetectCopy)->ArgName("mode")->Arg(0)->Arg(1);
+    reg("BM_WhatIf_MatteWallToBgr", BM_WhatIf_MatteWallToBgr)->ArgName("small_first")->Arg(0)->Arg(1);
+    reg("BM_WhatIf_GuidedFilter", BM_WhatIf_GuidedFilter)->ArgName("fast")->Arg(0)->Arg(1);
+    reg("BM_WhatIf_RenderWarps", BM_WhatIf_RenderWarps);
+    reg("BM_WhatIf_RenderResize", BM_WhatIf_RenderResize);
+    reg("BM_WhatIf_UniformityMap", BM_WhatIf_UniformityMap)->ArgName("at320")->Arg(0)->Arg(1);
 }
 
 // [SECTION] Per-check breakdown (--pd_breakdown): run_checks with one check enabled, minus the
@@ -503,6 +827,17 @@ void per_check(benchmark::State& state, const SourceAnalysis* a, const RenderedP
 
 void register_breakdown() {
     const auto& cfg = g->engine->config();
+    for (int src : {1, 0}) {
+        for (int side : {320, 400, 480, 640}) {
+            benchmark::RegisterBenchmark("BM_FaceDetectAt", BM_FaceDetectAt)
+                ->Args({side, src})
+                ->ArgNames({"long_side", "from12mp"})
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime()
+                ->Repetitions(3)
+                ->ReportAggregatesOnly(true);
+        }
+    }
     struct Target { const char* name; const SourceAnalysis* a; const RenderedPhoto* p; };
     const Target targets[] = {{"BM_Check480", &g->final480.analysis, &*g->final480.photo},
                               {"BM_Check12MP", &g->a12, &g->photo12}};
@@ -540,6 +875,8 @@ void register_all(int reps) {
     reg("BM_Decode12MPFull", BM_Decode12MPFull);
     reg("BM_Stage_AnalysisResize", BM_Stage_AnalysisResize);
     reg("BM_FaceDetect", BM_FaceDetect);
+    reg("BM_Stage_DetectResize", BM_Stage_DetectResize);
+    reg("BM_Stage_Landmarks", BM_Stage_Landmarks);
     reg("BM_Stage_WorkingResize", BM_Stage_WorkingResize);
     reg("BM_Matte", BM_Matte);
     reg("BM_Stage_Crown", BM_Stage_Crown);
@@ -588,8 +925,8 @@ int main(int argc, char** argv) {
     make_inputs(inputs);
 
     const std::string size = std::to_string(inputs.size12.width) + "x" + std::to_string(inputs.size12.height);
-    std::fprintf(stderr, "input 12MP: %s JPEG q92 4:2:0, %s KB, made from %s\n", size.c_str(),
-                 fmt(inputs.jpeg12.size() / 1024.0).c_str(), inputs.source.c_str());
+    std::fprintf(stderr, "input 12MP: %s JPEG q92 4:2:0, noise sigma %s, %s KB, made from %s\n", size.c_str(),
+                 fmt(inputs.noise_sigma).c_str(), fmt(inputs.jpeg12.size() / 1024.0).c_str(), inputs.source.c_str());
     std::fprintf(stderr, "input 480x640: standardize() output, %s KB, quality %d\n",
                  fmt(inputs.jpeg480.size() / 1024.0).c_str(), inputs.photo12.jpeg.quality);
     std::fprintf(stderr, "analysis: decoded %dx%d (DCT scale %.3f), detect input %dx%d, working %dx%d, "
@@ -600,25 +937,33 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "engine setup (config + landmark model + detector, first load): %s ms; "
                  "RSS after setup %s MB\n",
                  fmt(inputs.setup_ms, 0).c_str(), fmt(inputs.rss_after_setup_mb).c_str());
-    benchmark::AddCustomContext("pd_input_12mp", size + " q92 4:2:0, " +
+    benchmark::AddCustomContext("pd_input_12mp", size + " q92 4:2:0, noise sigma " + fmt(inputs.noise_sigma) + ", " +
                                 std::to_string(inputs.jpeg12.size()) + " bytes, from " + inputs.source);
     benchmark::AddCustomContext("pd_input_480", std::to_string(inputs.jpeg480.size()) + " bytes");
     benchmark::AddCustomContext("pd_engine_setup_ms", fmt(inputs.setup_ms, 0));
     benchmark::AddCustomContext("pd_rss_after_setup_mb", fmt(inputs.rss_after_setup_mb));
     benchmark::AddCustomContext("pd_threads", "cv::setNumThreads(1)");
+    benchmark::AddCustomContext("pd_clean_peak_rss_mb", fmt(inputs.clean_peak_mb));
 
     register_all(reps);
-    if (breakdown) register_breakdown();
+    if (breakdown) {
+        print_memory_breakdown();
+        register_what_if();
+        register_breakdown();
+    }
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
 
     g_process_peak_mb = std::max(g_process_peak_mb, peak_rss_mb());
-    if (g_e2e_peak_mb > 0) {
-        std::fprintf(stderr, "peak RSS during standardize (model loaded): %s MB (RSS before: %s MB); "
-                     "whole process: %s MB\n",
-                     fmt(g_e2e_peak_mb).c_str(), fmt(g_e2e_base_mb).c_str(), fmt(g_process_peak_mb).c_str());
-    } else {
-        std::fprintf(stderr, "peak RSS (whole process, ru_maxrss): %s MB\n", fmt(g_process_peak_mb).c_str());
+    if (inputs.clean_peak_mb > 0) {
+        std::fprintf(stderr, "peak RSS, clean process (engine + model + 12MP bytes, 3x standardize): %s MB "
+                     "(%s MB before)\n", fmt(inputs.clean_peak_mb).c_str(), fmt(inputs.clean_base_mb).c_str());
     }
+    if (g_e2e_peak_mb > 0) {
+        std::fprintf(stderr, "peak RSS during BM_Standardize12MP (plus the benchmarks' prepared data): %s MB "
+                     "(%s MB before)\n", fmt(g_e2e_peak_mb).c_str(), fmt(g_e2e_base_mb).c_str());
+    }
+    std::fprintf(stderr, "peak RSS, whole run (ru_maxrss; includes input synthesis, a second model in "
+                 "BM_ModelLoad and full-res decodes): %s MB\n", fmt(g_process_peak_mb).c_str());
     return 0;
 }

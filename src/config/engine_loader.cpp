@@ -1,7 +1,7 @@
 // config/engine.toml -> domain::EngineSettings.
 //   [engine] version = 1
 //   [decode] max_pixels = 100000000, max_file_mb = 60, analysis_long_side = 1600
-//   [face]   detect_long_side = 640, min_face_px = 40
+//   [face]   detect_long_side = 640, final_detect_long_side = 320, min_face_px = 40
 //   [matte]  matte_long_side = 320
 // Every value is a positive integer; min_face_px must be below detect_long_side.
 #include "config/config.h"
@@ -28,8 +28,9 @@ Result<domain::EngineSettings> parse_engine_settings(std::string_view toml_text,
         s.analysis_long_side = decode.positive_int("analysis_long_side");
 
         const Node face = root.table("face");
-        face.allow_only({"detect_long_side", "min_face_px"});
+        face.allow_only({"detect_long_side", "final_detect_long_side", "min_face_px"});
         s.detect_long_side = face.positive_int("detect_long_side");
+        s.final_detect_long_side = face.positive_int("final_detect_long_side");
         s.min_face_px = face.positive_int("min_face_px");
         if (s.min_face_px >= s.detect_long_side)
             face.fail_value("min_face_px", "must be below face.detect_long_side = " + std::to_string(s.detect_long_side));

@@ -17,6 +17,8 @@ struct EngineSettings {
 
     // [face]
     int detect_long_side = 0;          // HOG detection runs on a copy this long (px)
+    int final_detect_long_side = 0;    // ... and this long on a photo already at the spec size,
+                                       // whose face is known to be 180-300 px wide
     int min_face_px = 0;               // faces narrower than this at detection scale are ignored
 
     // [matte]

@@ -13,6 +13,20 @@ namespace pd::engine {
 // (~200 px) so the final render slightly downsamples, never the other way round.
 static constexpr double kWorkingFaceWidth = 260.0;
 
+// Downscaling by `k` < 1: OpenCV's INTER_AREA is fast for integer factors and slow otherwise,
+// so shrink by the integer part with it and finish with a mild INTER_LINEAR step (which does
+// not alias at factors above 1/2).
+static cv::Mat resize_down(const cv::Mat& src, double k) {
+    const cv::Size target(std::max(1, int(std::lround(src.cols * k))), std::max(1, int(std::lround(src.rows * k))));
+    cv::Mat m = src;
+    const int n = int(1.0 / k);
+    if (n >= 2) cv::resize(src, m, cv::Size(std::max(1, src.cols / n), std::max(1, src.rows / n)), 0, 0, cv::INTER_AREA);
+    if (m.size() == target) return m;
+    cv::Mat out;
+    cv::resize(m, out, target, 0, 0, cv::INTER_LINEAR);
+    return out;
+}
+
 static void composite_on_white(cv::Mat& bgr, const cv::Mat& alpha) {
     for (int y = 0; y < bgr.rows; ++y) {
         auto* p = bgr.ptr<cv::Vec3b>(y);
@@ -63,13 +77,15 @@ Result<SourceAnalysis> PhotoEngine::analyze_impl(std::span<const std::uint8_t> b
     const cv::Mat& img = a.decoded.bgr;
 
     // Big non-JPEG sources (PNG, HEIF) arrive at full size: bring them to the analysis size.
+    // (A JPEG is DCT-scaled to between 1x and 2x that size already; resizing it again would
+    // cost more than it saves.)
     cv::Mat analysis = img;
     double analysis_scale = 1.0;
     const int long_side = std::max(img.cols, img.rows);
-    if (!keep_size && st.analysis_long_side > 0 && long_side > st.analysis_long_side * 5 / 4 &&
+    if (!keep_size && st.analysis_long_side > 0 && long_side > st.analysis_long_side * 2 &&
         std::min(img.cols, img.rows) * st.analysis_long_side / long_side >= 1) {
         analysis_scale = double(st.analysis_long_side) / long_side;
-        cv::resize(img, analysis, cv::Size(), analysis_scale, analysis_scale, cv::INTER_AREA);
+        analysis = resize_down(img, analysis_scale);
     }
 
     // Slivers (a few pixels across) cannot hold a face, and resizing them would make an empty
@@ -77,22 +93,23 @@ Result<SourceAnalysis> PhotoEngine::analyze_impl(std::span<const std::uint8_t> b
     constexpr int kMinSide = 32;
     std::vector<Face> faces;
     if (std::min(analysis.cols, analysis.rows) >= kMinSide) {
-        faces = faces_->detect(analysis, st.detect_long_side, st.min_face_px);
+        faces = faces_->detect(analysis, keep_size ? st.final_detect_long_side : st.detect_long_side, st.min_face_px);
     }
     double wscale = 1.0;
     if (!keep_size && !faces.empty()) {
         wscale = std::min(1.0, kWorkingFaceWidth / faces.front().face_width());
     }
     if (wscale < 1.0) {
-        cv::resize(analysis, a.working, cv::Size(), wscale, wscale, cv::INTER_AREA);
+        a.working = resize_down(analysis, wscale);
+        const float k = float(a.working.cols) / float(analysis.cols);  // exact, after rounding
         for (auto& f : faces) {
-            f.box = cv::Rect2f(f.box.x * wscale, f.box.y * wscale, f.box.width * wscale, f.box.height * wscale);
-            for (auto& p : f.points) p *= float(wscale);
+            f.box = cv::Rect2f(f.box.x * k, f.box.y * k, f.box.width * k, f.box.height * k);
+            for (auto& p : f.points) p *= k;
         }
     } else {
         a.working = analysis;
     }
-    a.working_per_original = wscale * analysis_scale * a.decoded.scale;
+    a.working_per_original = double(a.working.cols) / a.decoded.bgr.cols * a.decoded.scale;
     a.faces = std::move(faces);
     if (!a.has_face()) return a;
 
@@ -126,12 +143,12 @@ Result<CropPlan> PhotoEngine::plan(const SourceAnalysis& a) const {
     return plan_crop(a.head, a.working.size(), a.head_cut_off, a.working_per_original, cfg_.spec);
 }
 
-Result<RenderedPhoto> PhotoEngine::render(const SourceAnalysis& a, const CropPlan& crop) const {
+Result<RenderedPhoto> PhotoEngine::render(const SourceAnalysis& a, const CropPlan& crop, int quality_hint) const {
     if (!a.has_face()) return make_error(ErrorCode::NoFace, "no face found in the photo");
     if (!(crop.scale > 0 && crop.scale < 100) || !std::isfinite(crop.x) || !std::isfinite(crop.y)) {
         return make_error(ErrorCode::InvalidArgument, "crop window has no valid scale or position");
     }
-    return guarded("render", [&] { return render_photo(a.working, a.matte, crop, cfg_.spec); });
+    return guarded("render", [&] { return render_photo(a.working, a.matte, crop, cfg_.spec, quality_hint); });
 }
 
 std::vector<CheckResult> PhotoEngine::check(const SourceAnalysis& a, const RenderedPhoto* photo) const {

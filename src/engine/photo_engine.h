@@ -55,7 +55,8 @@ public:
     Result<StandardizeOutcome> check_final(std::span<const std::uint8_t> bytes) const;
 
     Result<CropPlan> plan(const SourceAnalysis& a) const;
-    Result<RenderedPhoto> render(const SourceAnalysis& a, const CropPlan& crop) const;
+    // A re-crop passes the previous render's JPEG quality as `quality_hint` (faster search).
+    Result<RenderedPhoto> render(const SourceAnalysis& a, const CropPlan& crop, int quality_hint = 0) const;
     std::vector<CheckResult> check(const SourceAnalysis& a, const RenderedPhoto* photo) const;
 
     // analyze + plan + render + check. Fails only on undecodable input; a photo that cannot

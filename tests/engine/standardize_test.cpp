@@ -39,6 +39,19 @@ void expect_spec_photo(const std::string& name, const std::vector<std::uint8_t>&
     auto res = E.standardize(input);
     ASSERT_TRUE(res) << res.error().message;
     const StandardizeOutcome& o = res.value();
+    // The one acceptable refusal for these photos: head proportions (a tall hairstyle) that no
+    // crop can fit with the profile's minimum safety margin. The refusal must be justified by
+    // the measured head: crown-to-eye distance over face width above what the bands allow.
+    if (o.spec_error && o.spec_error->code == ErrorCode::SpecUnreachable &&
+        contains(o.spec_error->message, "head proportions")) {
+        const auto& h = o.analysis.head;
+        const double m = S.margin_px.min;
+        const double widest = (S.eye_y.max - S.crown_y.min - 2 * m) / (S.face_width.min + m);
+        EXPECT_GT((h.eye_y - h.crown_y) / h.face_width, widest) << o.spec_error->message;
+        EXPECT_TRUE(contains(o.spec_error->message, "retake")) << o.spec_error->message;
+        std::printf("[ photo    ] %-28s refused: %s\n", name.c_str(), o.spec_error->message.c_str());
+        return;
+    }
     ASSERT_FALSE(o.spec_error.has_value()) << o.spec_error->message;
     ASSERT_TRUE(o.photo.has_value());
     const RenderedPhoto& p = *o.photo;

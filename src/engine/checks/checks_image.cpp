@@ -24,6 +24,11 @@ double fine_texture(const cv::Mat& grey, const cv::Mat& mask, double quantile = 
     cv::Mat hp = cv::abs(f - blur);
     return masked_percentile(hp, mask, quantile);
 }
+// The face's bounding box in the working image, with a margin for the filters' support.
+cv::Rect face_roi(const CheckContext& c) {
+    const cv::Rect box = cv::boundingRect(c.work.face);
+    return clamp_rect(cv::Rect(box.x - 4, box.y - 4, box.width + 8, box.height + 8), c.work_grey.size());
+}
 }  // namespace
 
 void exposure(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
@@ -95,23 +100,27 @@ void noise(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r
     if (!c.has_face) return not_assessable(r, "no face found");
     // Immerkaer (1996): a Laplacian-difference mask blind to linear ramps, averaged over the
     // smooth parts of the skin, on the source pixels.
+    // Only the face box is filtered: the skin is all inside it.
+    const cv::Rect roi = face_roi(c);
     cv::Mat f;
-    c.work_grey.convertTo(f, CV_32F);
+    c.work_grey(roi).convertTo(f, CV_32F);
+    const cv::Mat skin_mask = c.work.skin(roi);
     const cv::Matx33f M(1, -2, 1, -2, 4, -2, 1, -2, 1);
     cv::Mat resp, gx, gy, mag;
     cv::filter2D(f, resp, CV_32F, M);
     cv::Sobel(f, gx, CV_32F, 1, 0, 3);
     cv::Sobel(f, gy, CV_32F, 0, 1, 3);
     cv::magnitude(gx, gy, mag);
-    const double edge_cut = masked_percentile(mag, c.work.skin, 0.5);
-    cv::Mat smooth = c.work.skin & (mag <= edge_cut);
+    const double edge_cut = masked_percentile(mag, skin_mask, 0.5);
+    cv::Mat smooth = skin_mask & (mag <= edge_cut);
     const int n = cv::countNonZero(smooth);
     if (n < 100) return not_assessable(r, "too little smooth skin to measure noise on");
     r.value = std::sqrt(3.14159265358979 / 2.0) * cv::mean(cv::abs(resp), smooth)[0] / 6.0;
     r.verdict = grade_high(r.value, cfg.params.at("warn_sigma"), cfg.params.at("fail_sigma"));
     r.detail = "noise sigma estimated on smooth skin";
     r.geometry.space = Space::Original;
-    r.geometry.map = smooth;
+    r.geometry.map = cv::Mat::zeros(c.work_grey.size(), CV_8U);
+    smooth.copyTo(r.geometry.map(roi));
 }
 
 void skin_smoothing(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
@@ -119,9 +128,10 @@ void skin_smoothing(const CheckContext& c, const domain::CheckConfig& cfg, Check
     r.threshold = "warn < " + fmt_num(cfg.params.at("warn_ratio"), 2) + ", fail < " + fmt_num(cfg.params.at("fail_ratio"), 2);
     if (!c.has_face) return not_assessable(r, "no face found");
     // A beauty filter flattens skin texture but keeps the eyes crisp; blur flattens both.
-    const cv::Mat& g = c.work_grey;
-    cv::Mat eyes = c.work.eyes & c.work.face;
-    const double skin = fine_texture(g, c.work.skin);
+    const cv::Rect roi = face_roi(c);
+    const cv::Mat g = c.work_grey(roi);
+    cv::Mat eyes = c.work.eyes(roi) & c.work.face(roi);
+    const double skin = fine_texture(g, c.work.skin(roi));
     const double ref = fine_texture(g, eyes, 0.9);
     r.value = ref > 1e-3 ? skin / ref : 0;
     r.verdict = grade_low(r.value, cfg.params.at("warn_ratio"), cfg.params.at("fail_ratio"));
@@ -135,8 +145,8 @@ void skin_smoothing(const CheckContext& c, const domain::CheckConfig& cfg, Check
     cv::Mat flat;
     hp.convertTo(flat, CV_8U, -60.0, 255.0);  // 0 texture -> 255
     r.geometry.space = Space::Original;
-    r.geometry.map = cv::Mat::zeros(g.size(), CV_8U);
-    flat.copyTo(r.geometry.map, c.work.skin);
+    r.geometry.map = cv::Mat::zeros(c.work_grey.size(), CV_8U);
+    flat.copyTo(r.geometry.map(roi), c.work.skin(roi));
 }
 
 void source_resolution(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {

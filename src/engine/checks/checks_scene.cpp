@@ -26,19 +26,14 @@ void background_uniformity(const CheckContext& c, const domain::CheckConfig& cfg
     r.detail = "wall residual p95 " + fmt_num(m.wall_residual_p95) + " dE, gradient " + fmt_num(m.wall_gradient) +
                " dE across the frame, from " + std::to_string(m.wall_samples) + " samples";
     r.geometry.space = Space::Original;
-    // Map: how far each background pixel is from the wall model (x8 per dE).
-    const cv::Mat& img = c.in.source.working;
-    cv::Mat f, lab_img, lab_wall;
-    img.convertTo(f, CV_32FC3, 1.0 / 255);
-    cv::cvtColor(f, lab_img, cv::COLOR_BGR2Lab);
-    cv::Mat wall = m.wall_bgr / 255.0;
-    cv::cvtColor(wall, lab_wall, cv::COLOR_BGR2Lab);
-    cv::Mat d = lab_img - lab_wall;
-    d = d.mul(d);
-    cv::Mat dist = channel(d, 0) + channel(d, 1) + channel(d, 2);
-    cv::sqrt(dist, dist);
-    dist.convertTo(r.geometry.map, CV_8U, 8.0);
-    r.geometry.map.setTo(0, m.alpha > 0.1f);
+    // Map: how far each background pixel is from the wall model (x8 per dE), computed at the
+    // matte's small size and brought up to the working image.
+    if (!m.wall_distance.empty()) {
+        cv::Mat small;
+        m.wall_distance.convertTo(small, CV_8U, 8.0);
+        cv::resize(small, r.geometry.map, c.in.source.working.size(), 0, 0, cv::INTER_NEAREST);
+        r.geometry.map.setTo(0, m.alpha > 0.1f);
+    }
 }
 
 void background_colour(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
@@ -103,24 +98,38 @@ void blue_clothing(const CheckContext& c, const domain::CheckConfig& cfg, CheckR
     r.unit = "%";
     r.threshold = "share of clothing within dE " + fmt_num(cfg.params.at("max_delta_e"), 0) + " of the background: warn > " +
                   fmt_num(cfg.params.at("warn_percent"), 0) + ", fail > " + fmt_num(cfg.params.at("fail_percent"), 0);
-    if (!c.has_photo) return not_assessable(r, kNoPhoto);
-    const int n = cv::countNonZero(c.clothing_mask);
+    if (!c.has_face) return not_assessable(r, "no face found, so the clothing cannot be located");
+    // Judged on the source (the clothes are the student's, whether or not a spec photo could be
+    // made): the person below the neck, where the matte is solid.
+    const SourceAnalysis& a = c.in.source;
+    const Face& f = a.subject();
+    const int neck = std::clamp(int(f.points[lm::kChin].y + 0.35 * f.face_width()), 0, a.working.rows);
+    if (neck >= a.working.rows) return not_assessable(r, "the photo ends at the neck: no clothing in the frame");
+    const cv::Rect band(0, neck, a.working.cols, a.working.rows - neck);
+    const cv::Mat clothing = a.matte.alpha(band) > 0.9f;
+    const int n = cv::countNonZero(clothing);
     if (n < 200) return not_assessable(r, "too little clothing in the frame");
+    cv::Mat f32, lab;
+    a.working(band).convertTo(f32, CV_32FC3, 1.0 / 255.0);
+    cv::cvtColor(f32, lab, cv::COLOR_BGR2Lab);
     const cv::Vec3d bg = rgb_to_lab(c.in.spec.background);
     const double limit = cfg.params.at("max_delta_e");
-    r.geometry.map = cv::Mat::zeros(c.grey.size(), CV_8U);
+    r.geometry.space = Space::Original;
+    r.geometry.map = cv::Mat::zeros(a.working.size(), CV_8U);
+    cv::Mat map = r.geometry.map(band);
     int close = 0;
-    for (int y = 0; y < c.lab.rows; ++y) {
-        const auto* L = c.lab.ptr<cv::Vec3f>(y);
-        const uchar* m = c.clothing_mask.ptr<uchar>(y);
-        for (int x = 0; x < c.lab.cols; ++x) {
+    for (int y = 0; y < lab.rows; ++y) {
+        const auto* L = lab.ptr<cv::Vec3f>(y);
+        const uchar* m = clothing.ptr<uchar>(y);
+        uchar* out = map.ptr<uchar>(y);
+        for (int x = 0; x < lab.cols; ++x) {
             if (!m[x]) continue;
             // dE76 in Lab: close enough at this scale and 30x cheaper than dE2000 per pixel.
             const double d = std::sqrt((L[x][0] - bg[0]) * (L[x][0] - bg[0]) + (L[x][1] - bg[1]) * (L[x][1] - bg[1]) +
                                        (L[x][2] - bg[2]) * (L[x][2] - bg[2]));
             if (d < limit) {
                 ++close;
-                r.geometry.map.at<uchar>(y, x) = 255;
+                out[x] = 255;
             }
         }
     }

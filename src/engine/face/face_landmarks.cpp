@@ -154,7 +154,14 @@ std::vector<Face> FaceModel::detect(const cv::Mat& bgr, int detect_long_side, in
     if (detect_long_side > 0 && long_side > detect_long_side) {
         scale = double(detect_long_side) / long_side;
         const cv::Size dsize(std::max(1, int(bgr.cols * scale)), std::max(1, int(bgr.rows * scale)));
-        cv::resize(bgr, small, dsize, 0, 0, cv::INTER_AREA);
+        // INTER_AREA is fast only for integer factors: shrink by the integer part, then finish
+        // with a mild bilinear step.
+        const int n = int(1.0 / scale);
+        cv::Mat step = bgr;
+        if (n >= 2) cv::resize(bgr, step, cv::Size(std::max(1, bgr.cols / n), std::max(1, bgr.rows / n)), 0, 0, cv::INTER_AREA);
+        if (step.size() != dsize) cv::resize(step, small, dsize, 0, 0, cv::INTER_LINEAR);
+        else small = step;
+        scale = double(small.cols) / bgr.cols;
     }
     // cv_image wraps the pixels without copying; it needs a continuous 8UC3 Mat.
     if (!small.isContinuous()) small = small.clone();

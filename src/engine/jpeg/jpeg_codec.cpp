@@ -290,6 +290,18 @@ Result<EncodedJpeg> encode_jpeg_in_window(const cv::Mat& bgr, const JpegEncodeOp
         return EncodedJpeg{std::move(cache[q]), q, n >= opt.min_bytes && n <= opt.max_bytes};
     };
 
+    // A re-render of a photo already encoded knows the quality that fitted last time: if it
+    // still fits and one step up does not, that is the answer in two encodes.
+    const int hint = opt.quality_hint;
+    if (hint >= opt.min_quality && hint < opt.max_quality) {
+        if (size_at(hint) <= opt.max_bytes && !failure) {
+            if (size_at(hint + 1) > opt.max_bytes || failure) return result(hint);
+        } else if (!failure && hint > opt.min_quality && size_at(hint - 1) <= opt.max_bytes && !failure) {
+            return result(hint - 1);
+        }
+        if (failure) return result(hint);
+    }
+
     // Most photos at max_quality are either small enough (done in one encode) or too big.
     if (size_at(opt.max_quality) <= opt.max_bytes || failure) return result(opt.max_quality);
 

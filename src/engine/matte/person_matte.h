@@ -9,7 +9,7 @@
 //     top or side borders (a white shirt inside a dark jacket stays person), and clip to a
 //     generous head-and-shoulders envelope so background clutter cannot bleed far;
 //  3b. when the wall is busy or the crown implausible, GrabCut at a tiny size, seeded by 1-3;
-//  4. upsample and refine the edges with a guided filter on the luminance of the full image.
+//  4. upsample and refine the edges with a (fast) guided filter on the full image's luminance.
 // The matte is computed once per photo and kept: a new crop re-renders without it.
 //
 // Thread-safe: pure function.
@@ -35,6 +35,8 @@ struct PersonMatte {
     cv::Mat alpha;        // CV_32FC1 in [0,1], same size as the image it was computed on
     cv::Mat wall_bgr;     // CV_32FC3 model of the wall colour (0..255), same size as alpha
     cv::Vec3d wall_mean_bgr;   // mean wall colour
+    cv::Mat wall_distance;     // CV_32FC1 dE76 of each pixel from the wall model, at the
+                               // matte's small working size (work_long_side)
     double wall_noise = 0;     // robust std of wall samples around the model (ΔE units)
     double wall_residual_p95 = 0;  // 95th percentile ΔE of wall samples from the model
     double wall_gradient = 0;      // ΔE between the lightest and darkest points of the model

@@ -8,7 +8,7 @@
 namespace pd::engine {
 
 Result<RenderedPhoto> render_photo(const cv::Mat& working_bgr, const PersonMatte& matte,
-                                   const CropPlan& crop, const domain::SpecProfile& spec) {
+                                   const CropPlan& crop, const domain::SpecProfile& spec, int quality_hint) {
     CV_Assert(working_bgr.type() == CV_8UC3 && matte.alpha.size() == working_bgr.size());
     const cv::Size out_size(crop.out_width, crop.out_height);
     const cv::Matx23d M(crop.scale, 0, -crop.scale * crop.x, 0, crop.scale, -crop.scale * crop.y);
@@ -69,6 +69,7 @@ Result<RenderedPhoto> render_photo(const cv::Mat& working_bgr, const PersonMatte
     // both readings (at least min x 1024 bytes, at most max x 1000 bytes).
     opt.min_bytes = std::size_t(spec.file_kb.min * 1024);
     opt.max_bytes = std::size_t(spec.file_kb.max * 1000);
+    opt.quality_hint = quality_hint;
     auto enc = encode_jpeg_in_window(out.bgr, opt);
     if (!enc) return enc.error();
     out.jpeg = std::move(enc.value());

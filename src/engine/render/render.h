@@ -25,7 +25,9 @@ struct RenderedPhoto {
 // Composites the person over the profile background. The wall's colour at partial alpha is
 // replaced by the background's (out = I + (1 - a) * (background - wall)), so hair edges
 // carry no halo of the old wall; where alpha is ~0 the pixel is the background exactly.
+// `quality_hint`: the JPEG quality of the previous render of this photo (0 = none); it only
+// makes the size search shorter, the bytes are the same.
 Result<RenderedPhoto> render_photo(const cv::Mat& working_bgr, const PersonMatte& matte,
-                                   const CropPlan& crop, const domain::SpecProfile& spec);
+                                   const CropPlan& crop, const domain::SpecProfile& spec, int quality_hint = 0);
 
 }  // namespace pd::engine
