@@ -16,7 +16,7 @@ TEST(EngineSettingsConfig, RepositoryFile) {
     EXPECT_EQ(s->max_pixels, 100000000);
     EXPECT_EQ(s->max_file_bytes, 60LL * 1024 * 1024);
     EXPECT_EQ(s->analysis_long_side, 1600);
-    EXPECT_EQ(s->detect_long_side, 640);
+    EXPECT_EQ(s->detect_long_side, 512);
     EXPECT_EQ(s->final_detect_long_side, 320);
     EXPECT_EQ(s->min_face_px, 40);
     EXPECT_EQ(s->matte_long_side, 320);

@@ -36,12 +36,19 @@ void exposure(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult
     const double fl = cfg.params.at("fail_low"), wl = cfg.params.at("warn_low");
     const double wh = cfg.params.at("warn_high"), fh = cfg.params.at("fail_high");
     r.threshold = "pass " + fmt_num(wl, 0) + "-" + fmt_num(wh, 0) + ", fail < " + fmt_num(fl, 0) + " or > " + fmt_num(fh, 0);
-    if (!c.has_photo) return not_assessable(r, kNoPhoto);
-    r.value = masked_percentile(channel(c.lab, 0), c.skin_mask, 0.5);
+    if (!c.has_face) return not_assessable(r, "no face found");
+    // On the source skin: compositing never changes the face, and this also judges photos
+    // that could not be cropped to the spec.
+    const cv::Rect roi = face_roi(c);
+    cv::Mat f32, lab;
+    c.in.source.working(roi).convertTo(f32, CV_32FC3, 1.0 / 255.0);
+    cv::cvtColor(f32, lab, cv::COLOR_BGR2Lab);
+    r.value = masked_percentile(channel(lab, 0), c.work.skin(roi), 0.5);
     r.verdict = r.value < fl || r.value > fh ? Verdict::Fail : r.value < wl || r.value > wh ? Verdict::Warn : Verdict::Pass;
     r.detail = r.value < wl ? "face too dark (median skin L*)" : r.value > wh ? "face too bright (median skin L*)" : "median skin lightness L*";
+    r.geometry.space = Space::Original;
     std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(c.skin_mask.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+    cv::findContours(c.work.skin.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
     for (const auto& ct : contours) r.geometry.polygons.emplace_back(ct.begin(), ct.end());
 }
 
