@@ -11,7 +11,7 @@
 // Extra flags (stripped before Google Benchmark sees the command line):
 //   --pd_reps=N       repetitions per benchmark (default 5; the median is the figure to quote)
 //   --pd_breakdown    also register one benchmark per automated check (BM_Check480/<id>, ...),
-//                     face detection at other sizes and BM_WhatIf_* (cheaper ways to do a step)
+//                     face detection at other sizes
 // Informational lines (inputs, model load, peak RSS) go to stderr so that
 // --benchmark_format=json on stdout stays valid JSON; they are also in the JSON "context".
 #include <benchmark/benchmark.h>
@@ -223,7 +223,9 @@ void make_inputs(Inputs& in) {
     in.decoded = std::move(dec.value());
     in.analysis_img = in.decoded.bgr;
     const int long_side = std::max(in.analysis_img.cols, in.analysis_img.rows);
-    if (st.analysis_long_side > 0 && long_side > st.analysis_long_side * 5 / 4) {
+    // Mirrors analyze(): only sources over twice analysis_long_side are resized (a DCT-scaled
+    // JPEG never is).
+    if (st.analysis_long_side > 0 && long_side > st.analysis_long_side * 2) {
         const double s = double(st.analysis_long_side) / long_side;
         cv::resize(in.decoded.bgr, in.analysis_img, cv::Size(), s, s, cv::INTER_AREA);
     }
@@ -301,25 +303,6 @@ void BM_Decode12MPFull(benchmark::State& state) {
     }
 }
 
-// analyze() resizes the DCT-scaled decode to analysis_long_side when it is over 5/4 of it
-// (a 4032-px portrait decodes at 1/2 to 2016 px > 2000, so it pays this).
-void BM_Stage_AnalysisResize(benchmark::State& state) {
-    one_core();
-    const auto& st = g->engine->config().settings;
-    const cv::Mat& img = g->decoded.bgr;
-    const int long_side = std::max(img.cols, img.rows);
-    const bool needed = st.analysis_long_side > 0 && long_side > st.analysis_long_side * 5 / 4;
-    cv::Mat out;
-    for (auto _ : state) {
-        if (needed) {
-            const double s = double(st.analysis_long_side) / long_side;
-            cv::resize(img, out, cv::Size(), s, s, cv::INTER_AREA);
-        }
-        benchmark::DoNotOptimize(out.data);
-    }
-    state.counters["applies"] = needed ? 1 : 0;
-}
-
 void BM_FaceDetect(benchmark::State& state) {
     one_core();
     const auto& st = g->engine->config().settings;
@@ -332,22 +315,6 @@ void BM_FaceDetect(benchmark::State& state) {
     state.counters["faces"] = double(n);
     state.counters["in_w"] = g->analysis_img.cols;
     state.counters["in_h"] = g->analysis_img.rows;
-}
-
-// Inside detect(): the copy at detect_long_side, and the 68-point fit alone.
-void BM_Stage_DetectResize(benchmark::State& state) {
-    one_core();
-    const int target = g->engine->config().settings.detect_long_side;
-    const cv::Mat& img = g->analysis_img;
-    const int long_side = std::max(img.cols, img.rows);
-    cv::Mat out;
-    for (auto _ : state) {
-        if (target > 0 && long_side > target) {
-            const double s = double(target) / long_side;
-            cv::resize(img, out, cv::Size(), s, s, cv::INTER_AREA);
-        }
-        benchmark::DoNotOptimize(out.data);
-    }
 }
 
 void BM_Stage_Landmarks(benchmark::State& state) {
@@ -374,16 +341,6 @@ void BM_FaceDetectAt(benchmark::State& state) {
         benchmark::DoNotOptimize(faces.data());
     }
     state.counters["faces"] = double(n);
-}
-
-void BM_Stage_WorkingResize(benchmark::State& state) {
-    one_core();
-    const double s = g->working_scale;
-    cv::Mat out;
-    for (auto _ : state) {
-        if (s < 1.0) cv::resize(g->analysis_img, out, cv::Size(), s, s, cv::INTER_AREA);
-        benchmark::DoNotOptimize(out.data);
-    }
 }
 
 void BM_Matte(benchmark::State& state) {
@@ -547,267 +504,6 @@ void BM_Standardize12MP(benchmark::State& state) {
     state.counters["clean_peak_rss_MB"] = g->clean_peak_mb;
 }
 
-// [SECTION] What-if measurements (--pd_breakdown): the same operations done the cheaper way
-// the docs suggest, on the same data, so each suggestion comes with a number. These reproduce
-// a step of the engine in isolation; they do not change or call a modified engine.
-
-// decode_image with other min_long_side values (1000 -> 1/4, 1500 -> 3/8, 1600 -> 1/2 for 4032 px).
-void BM_WhatIf_DecodeAt(benchmark::State& state) {
-    one_core();
-    DecodeOptions opt;
-    opt.max_pixels = g->engine->config().settings.max_pixels;
-    opt.min_long_side = int(state.range(0));
-    cv::Size got;
-    for (auto _ : state) {
-        auto d = decode_image(g->jpeg12, opt);
-        if (!d) { state.SkipWithError(d.error().message.c_str()); break; }
-        got = d.value().bgr.size();
-        benchmark::DoNotOptimize(d.value().bgr.data);
-    }
-    state.counters["out_long"] = std::max(got.width, got.height);
-}
-
-// One resize from the DCT-scaled decode straight to the working size (arg 0: INTER_AREA,
-// 1: INTER_LINEAR), instead of decode -> analysis size -> working size.
-void BM_WhatIf_DecodedToWorking(benchmark::State& state) {
-    one_core();
-    const cv::Size target = g->a12.working.size();
-    const int interp = state.range(0) ? cv::INTER_LINEAR : cv::INTER_AREA;
-    cv::Mat out;
-    for (auto _ : state) {
-        cv::resize(g->decoded.bgr, out, target, 0, 0, interp);
-        benchmark::DoNotOptimize(out.data);
-    }
-}
-
-// The analysis -> working resize with INTER_LINEAR (the factor is ~0.8: no aliasing to fear).
-void BM_WhatIf_WorkingResizeLinear(benchmark::State& state) {
-    one_core();
-    cv::Mat out;
-    for (auto _ : state) {
-        cv::resize(g->analysis_img, out, g->a12.working.size(), 0, 0, cv::INTER_LINEAR);
-        benchmark::DoNotOptimize(out.data);
-    }
-}
-
-// detect()'s own copy at detect_long_side taken from the DCT-scaled decode instead.
-void BM_WhatIf_DetectResizeFromDecoded(benchmark::State& state) {
-    one_core();
-    const int target = g->engine->config().settings.detect_long_side;
-    const cv::Mat& img = g->decoded.bgr;
-    const double s = double(target) / std::max(img.cols, img.rows);
-    cv::Mat out;
-    for (auto _ : state) {
-        cv::resize(img, out, cv::Size(), s, s, cv::INTER_AREA);
-        benchmark::DoNotOptimize(out.data);
-    }
-}
-
-// Cheaper ways to make the detection copy from the DCT-scaled decode: arg 0 INTER_AREA by an
-// exact integer factor 4 (OpenCV's fast path; 2016 -> 504 px), arg 1 INTER_AREA by exactly 2
-// then INTER_LINEAR to detect_long_side.
-void BM_WhatIf_DetectCopy(benchmark::State& state) {
-    one_core();
-    const cv::Mat& img = g->decoded.bgr;
-    const int target = g->engine->config().settings.detect_long_side;
-    cv::Mat half, out;
-    for (auto _ : state) {
-        if (state.range(0) == 0) {
-            cv::resize(img, out, cv::Size(img.cols / 4, img.rows / 4), 0, 0, cv::INTER_AREA);
-        } else {
-            cv::resize(img, half, cv::Size(img.cols / 2, img.rows / 2), 0, 0, cv::INTER_AREA);
-            const double s = double(target) / std::max(half.cols, half.rows);
-            cv::resize(half, out, cv::Size(), s, s, cv::INTER_LINEAR);
-        }
-        benchmark::DoNotOptimize(out.data);
-    }
-}
-
-// Matte step 4 pieces at the working size: the wall model's float Lab -> BGR conversion
-// (arg 0: full working size as now, 1: at the matte's 320 px, then resized up in BGR).
-void BM_WhatIf_MatteWallToBgr(benchmark::State& state) {
-    one_core();
-    const cv::Size full = g->a12.working.size();
-    cv::Mat wall_bgr = g->a12.matte.wall_bgr / 255.0, wall_lab_full, wall_lab_small;
-    cv::cvtColor(wall_bgr, wall_lab_full, cv::COLOR_BGR2Lab);
-    const double s = double(g->engine->config().settings.matte_long_side) / std::max(full.width, full.height);
-    cv::resize(wall_lab_full, wall_lab_small, cv::Size(), s, s, cv::INTER_AREA);
-    cv::Mat up, out;
-    for (auto _ : state) {
-        if (state.range(0) == 0) {
-            cv::resize(wall_lab_small, up, full, 0, 0, cv::INTER_LINEAR);
-            cv::cvtColor(up, out, cv::COLOR_Lab2BGR);
-        } else {
-            cv::cvtColor(wall_lab_small, up, cv::COLOR_Lab2BGR);
-            cv::resize(up, out, full, 0, 0, cv::INTER_LINEAR);
-        }
-        out *= 255.0;
-        benchmark::DoNotOptimize(out.data);
-    }
-}
-
-// Edge refinement at the working size: ximgproc::guidedFilter as the matte calls it (arg 0),
-// or the fast guided filter (He & Sun 2015: coefficients at 1/4 size, upsampled; arg 1).
-void BM_WhatIf_GuidedFilter(benchmark::State& state) {
-    one_core();
-    const cv::Mat& work = g->a12.working;
-    cv::Mat grey;
-    cv::cvtColor(work, grey, cv::COLOR_BGR2GRAY);
-    const double s = double(g->engine->config().settings.matte_long_side) / std::max(work.cols, work.rows);
-    const int r = std::max(4, int(std::lround(2.0 / s)));
-    const double eps = 1e-3 * 255 * 255;
-    const cv::Mat& alpha = g->a12.matte.alpha;
-    cv::Mat out;
-    for (auto _ : state) {
-        if (state.range(0) == 0) {
-            cv::ximgproc::guidedFilter(grey, alpha, out, r, eps);
-        } else {
-            const int k = 4;
-            cv::Mat I, p, Is, ps;
-            grey.convertTo(I, CV_32F);
-            cv::resize(I, Is, cv::Size(), 1.0 / k, 1.0 / k, cv::INTER_AREA);
-            cv::resize(alpha, ps, Is.size(), 0, 0, cv::INTER_AREA);
-            const int rs = std::max(1, r / k);
-            const cv::Size ksz(2 * rs + 1, 2 * rs + 1);
-            cv::Mat mI, mp, mIp, mII;
-            cv::boxFilter(Is, mI, CV_32F, ksz);
-            cv::boxFilter(ps, mp, CV_32F, ksz);
-            cv::boxFilter(Is.mul(ps), mIp, CV_32F, ksz);
-            cv::boxFilter(Is.mul(Is), mII, CV_32F, ksz);
-            cv::Mat a = (mIp - mI.mul(mp)) / (mII - mI.mul(mI) + eps);
-            cv::Mat b = mp - a.mul(mI);
-            cv::boxFilter(a, a, CV_32F, ksz);
-            cv::boxFilter(b, b, CV_32F, ksz);
-            cv::resize(a, a, I.size(), 0, 0, cv::INTER_LINEAR);
-            cv::resize(b, b, I.size(), 0, 0, cv::INTER_LINEAR);
-            out = a.mul(I) + b;
-        }
-        benchmark::DoNotOptimize(out.data);
-    }
-}
-
-// render()'s three warps (pixels, alpha, wall model) for a re-crop, without compositing or
-// encoding.
-void BM_WhatIf_RenderWarps(benchmark::State& state) {
-    one_core();
-    const CropPlan& c = g->recrop[0];
-    const cv::Matx23d M(c.scale, 0, -c.scale * c.x, 0, c.scale, -c.scale * c.y);
-    const cv::Size sz(c.out_width, c.out_height);
-    cv::Mat img, alpha, wall;
-    for (auto _ : state) {
-        cv::warpAffine(g->a12.working, img, M, sz, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-        cv::warpAffine(g->a12.matte.alpha, alpha, M, sz, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-        cv::warpAffine(g->a12.matte.wall_bgr, wall, M, sz, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-        benchmark::DoNotOptimize(wall.data);
-    }
-}
-
-// The same three layers cut out with cv::resize of the source window (no rotation is ever
-// applied, so the affine warp is a crop + scale); assumes the window is inside the image, as it
-// is here (the edge cases need a border fill).
-void BM_WhatIf_RenderResize(benchmark::State& state) {
-    one_core();
-    const CropPlan& c = g->recrop[0];
-    const cv::Size sz(c.out_width, c.out_height);
-    const cv::Rect2d src = c.source_rect();
-    const cv::Rect roi = cv::Rect(int(std::floor(src.x)), int(std::floor(src.y)), int(std::ceil(src.width)),
-                                  int(std::ceil(src.height))) & cv::Rect(0, 0, g->a12.working.cols, g->a12.working.rows);
-    cv::Mat img, alpha, wall;
-    for (auto _ : state) {
-        cv::resize(g->a12.working(roi), img, sz, 0, 0, cv::INTER_LINEAR);
-        cv::resize(g->a12.matte.alpha(roi), alpha, sz, 0, 0, cv::INTER_LINEAR);
-        cv::resize(g->a12.matte.wall_bgr(roi), wall, sz, 0, 0, cv::INTER_LINEAR);
-        benchmark::DoNotOptimize(wall.data);
-    }
-}
-
-// background_uniformity's map: float BGR -> Lab of the working image and of the wall model
-// (arg 0: at the working size as now; arg 1: at the matte's 320 px).
-void BM_WhatIf_UniformityMap(benchmark::State& state) {
-    one_core();
-    const cv::Mat& work = g->a12.working;
-    cv::Mat img = work, wall = g->a12.matte.wall_bgr;
-    if (state.range(0)) {
-        const double s = double(g->engine->config().settings.matte_long_side) / std::max(work.cols, work.rows);
-        cv::resize(work, img, cv::Size(), s, s, cv::INTER_AREA);
-        cv::resize(g->a12.matte.wall_bgr, wall, img.size(), 0, 0, cv::INTER_AREA);
-    }
-    for (auto _ : state) {
-        cv::Mat f, lab_img, lab_wall;
-        img.convertTo(f, CV_32FC3, 1.0 / 255);
-        cv::cvtColor(f, lab_img, cv::COLOR_BGR2Lab);
-        cv::Mat w = wall / 255.0;
-        cv::cvtColor(w, lab_wall, cv::COLOR_BGR2Lab);
-        benchmark::DoNotOptimize(lab_wall.data);
-    }
-}
-
-// Peak memory above the resident set, per step (--pd_breakdown; printed to stderr).
-template <class Fn>
-double peak_above(Fn&& fn) {
-    if (!reset_peak_rss()) return -1;
-    const double base = current_rss_mb();
-    fn();
-    return peak_rss_mb() - base;
-}
-
-void print_memory_breakdown() {
-    const auto& e = *g->engine;
-    MatteParams mp;
-    mp.work_long_side = e.config().settings.matte_long_side;
-    const auto& st = e.config().settings;
-    struct Step { const char* name; double mb; };
-    const Step steps[] = {
-        {"decode (DCT-scaled)", peak_above([&] { DecodeOptions o; o.min_long_side = st.analysis_long_side;
-                                                 auto d = decode_image(g->jpeg12, o); })},
-        {"face detect", peak_above([&] { auto f = g->faces->detect(g->analysis_img, st.detect_long_side, st.min_face_px); })},
-        {"matte", peak_above([&] { auto m = compute_person_matte(g->a12.working, g->a12.subject(), mp); })},
-        {"analyze (all of the above)", peak_above([&] { auto a = e.analyze(g->jpeg12); })},
-        {"render", peak_above([&] { auto r = e.render(g->a12, g->recrop[0]); })},
-        {"check (12MP result)", peak_above([&] { auto c = e.check(g->a12, &g->photo12); })},
-        {"check_final (480x640)", peak_above([&] { auto c = e.check_final(g->jpeg480); })},
-        {"standardize", peak_above([&] { auto r = e.standardize(g->jpeg12); })},
-    };
-    std::fprintf(stderr, "peak memory above the resident set, per step (MB):\n");
-    for (const auto& s : steps) std::fprintf(stderr, "  %-28s %7.1f\n", s.name, s.mb);
-
-    // check() on the 12 MP result with one check enabled; the shared context alone first.
-    const auto& cfg = e.config();
-    CheckInput in{g->a12, &g->photo12, cfg.spec, cfg.hints};
-    auto only = [&](const std::string& id) {
-        pd::domain::CheckSettings s = cfg.checks;
-        for (auto& [k, c] : s) c.enabled = c.enabled && k == id;
-        return s;
-    };
-    const auto none = only("");
-    const double ctx = peak_above([&] { auto c = run_checks(in, none); });
-    std::fprintf(stderr, "  check context (12MP)         %7.1f\n", ctx);
-    for (const auto& def : check_catalogue()) {
-        const auto set = only(def.id);
-        const double mb = peak_above([&] { auto c = run_checks(in, set); });
-        if (mb > ctx + 2) std::fprintf(stderr, "  check %-22s %7.1f\n", def.id, mb);
-    }
-}
-
-void register_what_if() {
-    auto reg = [](const char* name, void (*fn)(benchmark::State&)) {
-        return benchmark::RegisterBenchmark(name, fn)
-            ->Unit(benchmark::kMillisecond)
-            ->UseRealTime()
-            ->Repetitions(3)
-            ->ReportAggregatesOnly(true);
-    };
-    reg("BM_WhatIf_DecodeAt", BM_WhatIf_DecodeAt)->ArgName("min_long_side")->Arg(1000)->Arg(1500)->Arg(1600)->Arg(0);
-    reg("BM_WhatIf_DecodedToWorking", BM_WhatIf_DecodedToWorking)->ArgName("linear")->Arg(0)->Arg(1);
-    reg("BM_WhatIf_WorkingResizeLinear", BM_WhatIf_WorkingResizeLinear);
-    reg("BM_WhatIf_DetectResizeFromDecoded", BM_WhatIf_DetectResizeFromDecoded);
-    reg("BM_WhatIf_DetectCopy", BM_WhatIf_DetectCopy)->ArgName("mode")->Arg(0)->Arg(1);
-    reg("BM_WhatIf_MatteWallToBgr", BM_WhatIf_MatteWallToBgr)->ArgName("small_first")->Arg(0)->Arg(1);
-    reg("BM_WhatIf_GuidedFilter", BM_WhatIf_GuidedFilter)->ArgName("fast")->Arg(0)->Arg(1);
-    reg("BM_WhatIf_RenderWarps", BM_WhatIf_RenderWarps);
-    reg("BM_WhatIf_RenderResize", BM_WhatIf_RenderResize);
-    reg("BM_WhatIf_UniformityMap", BM_WhatIf_UniformityMap)->ArgName("at320")->Arg(0)->Arg(1);
-}
 
 // [SECTION] Per-check breakdown (--pd_breakdown): run_checks with one check enabled, minus the
 // same with none enabled (the shared context), so only public engine API is used.
@@ -873,11 +569,8 @@ void register_all(int reps) {
     // The pipeline in the order standardize() runs it.
     reg("BM_Decode12MP", BM_Decode12MP);
     reg("BM_Decode12MPFull", BM_Decode12MPFull);
-    reg("BM_Stage_AnalysisResize", BM_Stage_AnalysisResize);
     reg("BM_FaceDetect", BM_FaceDetect);
-    reg("BM_Stage_DetectResize", BM_Stage_DetectResize);
     reg("BM_Stage_Landmarks", BM_Stage_Landmarks);
-    reg("BM_Stage_WorkingResize", BM_Stage_WorkingResize);
     reg("BM_Matte", BM_Matte);
     reg("BM_Stage_Crown", BM_Stage_Crown);
     reg("BM_Analyze12MP", BM_Analyze12MP);
@@ -948,7 +641,6 @@ int main(int argc, char** argv) {
     register_all(reps);
     if (breakdown) {
         print_memory_breakdown();
-        register_what_if();
         register_breakdown();
     }
     benchmark::RunSpecifiedBenchmarks();

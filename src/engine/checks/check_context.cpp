@@ -87,7 +87,7 @@ FaceMasks make_face_masks(const Face& f, cv::Size sz) {
 }
 
 CheckContext make_check_context(const CheckInput& in) {
-    CheckContext c{in};
+    CheckContext c(in);
     c.has_face = in.source.has_face();
     if (!in.source.working.empty()) cv::cvtColor(in.source.working, c.work_grey, cv::COLOR_BGR2GRAY);
     if (c.has_face) c.work = make_face_masks(in.source.subject(), c.work_grey.size());

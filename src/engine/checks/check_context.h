@@ -19,6 +19,7 @@ struct FaceMasks {
 FaceMasks make_face_masks(const Face& f, cv::Size size);
 
 struct CheckContext {
+    explicit CheckContext(const CheckInput& input) : in(input) {}
     const CheckInput& in;
 
     // Output-space (the rendered photo); valid only when has_photo.
