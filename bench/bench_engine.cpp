@@ -505,6 +505,56 @@ void BM_Standardize12MP(benchmark::State& state) {
 }
 
 
+// [SECTION] Peak memory per step (--pd_breakdown)
+
+// Peak memory above the resident set, per step (printed to stderr).
+template <class Fn>
+double peak_above(Fn&& fn) {
+    if (!reset_peak_rss()) return -1;
+    const double base = current_rss_mb();
+    fn();
+    return peak_rss_mb() - base;
+}
+
+void print_memory_breakdown() {
+    const auto& e = *g->engine;
+    MatteParams mp;
+    mp.work_long_side = e.config().settings.matte_long_side;
+    const auto& st = e.config().settings;
+    struct Step { const char* name; double mb; };
+    const Step steps[] = {
+        {"decode (DCT-scaled)", peak_above([&] { DecodeOptions o; o.min_long_side = st.analysis_long_side;
+                                                 auto d = decode_image(g->jpeg12, o); })},
+        {"face detect", peak_above([&] { auto f = g->faces->detect(g->analysis_img, st.detect_long_side, st.min_face_px); })},
+        {"matte", peak_above([&] { auto m = compute_person_matte(g->a12.working, g->a12.subject(), mp); })},
+        {"analyze (all of the above)", peak_above([&] { auto a = e.analyze(g->jpeg12); })},
+        {"render", peak_above([&] { auto r = e.render(g->a12, g->recrop[0]); })},
+        {"check (12MP result)", peak_above([&] { auto c = e.check(g->a12, &g->photo12); })},
+        {"check_final (480x640)", peak_above([&] { auto c = e.check_final(g->jpeg480); })},
+        {"standardize", peak_above([&] { auto r = e.standardize(g->jpeg12); })},
+    };
+    std::fprintf(stderr, "peak memory above the resident set, per step (MB):\n");
+    for (const auto& s : steps) std::fprintf(stderr, "  %-28s %7.1f\n", s.name, s.mb);
+
+    // check() on the 12 MP result with one check enabled; the shared context alone first.
+    const auto& cfg = e.config();
+    CheckInput in{g->a12, &g->photo12, cfg.spec, cfg.hints};
+    auto only = [&](const std::string& id) {
+        pd::domain::CheckSettings s = cfg.checks;
+        for (auto& [k, c] : s) c.enabled = c.enabled && k == id;
+        return s;
+    };
+    const auto none = only("");
+    const double ctx = peak_above([&] { auto c = run_checks(in, none); });
+    std::fprintf(stderr, "  check context (12MP)         %7.1f\n", ctx);
+    for (const auto& def : check_catalogue()) {
+        const auto set = only(def.id);
+        const double mb = peak_above([&] { auto c = run_checks(in, set); });
+        if (mb > ctx + 2) std::fprintf(stderr, "  check %-22s %7.1f\n", def.id, mb);
+    }
+}
+
+
 // [SECTION] Per-check breakdown (--pd_breakdown): run_checks with one check enabled, minus the
 // same with none enabled (the shared context), so only public engine API is used.
 

@@ -82,7 +82,13 @@ FaceMasks make_face_masks(const Face& f, cv::Size sz) {
     m.skin(clamp_rect(cv::boundingRect(pts(f, 31, 35)), sz)).setTo(0);
     // Keep off the face outline (hair, background) by a margin that scales with the face.
     const int k = std::max(3, int(0.03 * fw) | 1);
-    cv::erode(m.skin, m.skin, cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}));
+    const cv::Rect hull_box = clamp_rect(cv::boundingRect(hull), sz);
+    const cv::Rect roi = clamp_rect(cv::Rect(hull_box.x - k, hull_box.y - k, hull_box.width + 2 * k, hull_box.height + 2 * k), sz);
+    if (roi.area() > 0) {
+        cv::Mat eroded;
+        cv::erode(m.skin(roi), eroded, cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}));
+        eroded.copyTo(m.skin(roi));
+    }
     return m;
 }
 

@@ -86,11 +86,13 @@ static double glasses_score(const CheckContext& c) {
     const cv::Rect bridge = clamp_rect(cv::Rect(cv::Point(x0, y0), cv::Point(std::max(x1, x0 + 3), std::max(y1, y0 + 3))), c.grey.size());
     const cv::Rect skin = cheek_boxes(c)[0] | cheek_boxes(c)[1];
     if (bridge.area() < 9 || skin.area() < 9) return 0;
+    // Vertical gradient over just the region both boxes lie in.
+    const cv::Rect roi = clamp_rect(bridge | skin, c.grey.size());
     cv::Mat gy;
-    cv::Sobel(c.grey, gy, CV_32F, 0, 1, 3);
+    cv::Sobel(c.grey(roi), gy, CV_32F, 0, 1, 3);
     gy = cv::abs(gy);
-    const double bridge_edge = cv::mean(gy(bridge))[0];
-    const double skin_edge = cv::mean(gy(skin))[0];
+    const double bridge_edge = cv::mean(gy(bridge - roi.tl()))[0];
+    const double skin_edge = cv::mean(gy(skin - roi.tl()))[0];
     return bridge_edge / std::max(4.0, skin_edge);
 }
 

@@ -99,24 +99,32 @@ void blue_clothing(const CheckContext& c, const domain::CheckConfig& cfg, CheckR
     r.threshold = "share of clothing within dE " + fmt_num(cfg.params.at("max_delta_e"), 0) + " of the background: warn > " +
                   fmt_num(cfg.params.at("warn_percent"), 0) + ", fail > " + fmt_num(cfg.params.at("fail_percent"), 0);
     if (!c.has_face) return not_assessable(r, "no face found, so the clothing cannot be located");
-    // Judged on the source (the clothes are the student's, whether or not a spec photo could be
-    // made): the person below the neck, where the matte is solid.
-    const SourceAnalysis& a = c.in.source;
-    const Face& f = a.subject();
-    const int neck = std::clamp(int(f.points[lm::kChin].y + 0.35 * f.face_width()), 0, a.working.rows);
-    if (neck >= a.working.rows) return not_assessable(r, "the photo ends at the neck: no clothing in the frame");
-    const cv::Rect band(0, neck, a.working.cols, a.working.rows - neck);
-    const cv::Mat clothing = a.matte.alpha(band) > 0.9f;
+    // On the spec photo when there is one (its Lab copy is already made); otherwise on the
+    // source, at half size: the clothes are the student's either way.
+    cv::Mat lab, clothing;
+    cv::Rect band;  // source rows below the neck, when judged on the source
+    if (c.has_photo) {
+        lab = c.lab;
+        clothing = c.clothing_mask;
+    } else {
+        const SourceAnalysis& a = c.in.source;
+        const Face& f = a.subject();
+        const int neck = std::clamp(int(f.points[lm::kChin].y + 0.35 * f.face_width()), 0, a.working.rows);
+        if (neck >= a.working.rows - 1) return not_assessable(r, "the photo ends at the neck: no clothing in the frame");
+        band = cv::Rect(0, neck, a.working.cols, a.working.rows - neck);
+        cv::Mat small, f32, alpha;
+        cv::resize(a.working(band), small, cv::Size(std::max(1, band.width / 2), std::max(1, band.height / 2)), 0, 0, cv::INTER_AREA);
+        small.convertTo(f32, CV_32FC3, 1.0 / 255.0);
+        cv::cvtColor(f32, lab, cv::COLOR_BGR2Lab);
+        cv::resize(a.matte.alpha(band), alpha, small.size(), 0, 0, cv::INTER_AREA);
+        clothing = alpha > 0.9f;
+    }
     const int n = cv::countNonZero(clothing);
     if (n < 200) return not_assessable(r, "too little clothing in the frame");
-    cv::Mat f32, lab;
-    a.working(band).convertTo(f32, CV_32FC3, 1.0 / 255.0);
-    cv::cvtColor(f32, lab, cv::COLOR_BGR2Lab);
     const cv::Vec3d bg = rgb_to_lab(c.in.spec.background);
-    const double limit = cfg.params.at("max_delta_e");
-    r.geometry.space = Space::Original;
-    r.geometry.map = cv::Mat::zeros(a.working.size(), CV_8U);
-    cv::Mat map = r.geometry.map(band);
+    const double limit2 = cfg.params.at("max_delta_e") * cfg.params.at("max_delta_e");
+    r.geometry.space = c.has_photo ? Space::Standardized : Space::Original;
+    cv::Mat map = cv::Mat::zeros(lab.size(), CV_8U);
     int close = 0;
     for (int y = 0; y < lab.rows; ++y) {
         const auto* L = lab.ptr<cv::Vec3f>(y);
@@ -125,13 +133,22 @@ void blue_clothing(const CheckContext& c, const domain::CheckConfig& cfg, CheckR
         for (int x = 0; x < lab.cols; ++x) {
             if (!m[x]) continue;
             // dE76 in Lab: close enough at this scale and 30x cheaper than dE2000 per pixel.
-            const double d = std::sqrt((L[x][0] - bg[0]) * (L[x][0] - bg[0]) + (L[x][1] - bg[1]) * (L[x][1] - bg[1]) +
-                                       (L[x][2] - bg[2]) * (L[x][2] - bg[2]));
-            if (d < limit) {
+            const double d2 = (L[x][0] - bg[0]) * (L[x][0] - bg[0]) + (L[x][1] - bg[1]) * (L[x][1] - bg[1]) +
+                              (L[x][2] - bg[2]) * (L[x][2] - bg[2]);
+            if (d2 < limit2) {
                 ++close;
                 out[x] = 255;
             }
         }
+    }
+    if (c.has_photo) {
+        r.geometry.map = map;
+    } else {
+        // Back to the working image's coordinates.
+        r.geometry.map = cv::Mat::zeros(c.in.source.working.size(), CV_8U);
+        cv::Mat up;
+        cv::resize(map, up, band.size(), 0, 0, cv::INTER_NEAREST);
+        up.copyTo(r.geometry.map(band));
     }
     r.value = 100.0 * close / n;
     r.verdict = grade_high(r.value, cfg.params.at("warn_percent"), cfg.params.at("fail_percent"));
