@@ -329,9 +329,10 @@ PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const Mat
     const cv::Scalar m = cv::mean(wall_small_bgr, ~env);
     out.wall_mean_bgr = cv::Vec3d(m[0], m[1], m[2]);
     out.wall_distance = dist;
+    out.wall_bgr = wall_small_bgr;
+    out.wall_scale = double(wall_small_bgr.cols) / bgr.cols;
     if (s < 1.0) {
         cv::resize(alpha, out.alpha, bgr.size(), 0, 0, cv::INTER_LINEAR);
-        cv::resize(wall_small_bgr, out.wall_bgr, bgr.size(), 0, 0, cv::INTER_LINEAR);
         cv::Mat grey;
         cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
         const int r = std::max(params.guided_radius, int(std::lround(2.0 / s)));
@@ -343,7 +344,6 @@ PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const Mat
         cv::min(cv::max(out.alpha, 0.0), 1.0, out.alpha);
     } else {
         out.alpha = alpha;
-        out.wall_bgr = wall_small_bgr;
     }
     return out;
 }

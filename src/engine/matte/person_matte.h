@@ -33,7 +33,9 @@ struct MatteParams {
 
 struct PersonMatte {
     cv::Mat alpha;        // CV_32FC1 in [0,1], same size as the image it was computed on
-    cv::Mat wall_bgr;     // CV_32FC3 model of the wall colour (0..255), same size as alpha
+    cv::Mat wall_bgr;     // CV_32FC3 model of the wall colour (0..255): smooth, so it is kept
+                          // at the small working size, `wall_scale` x the size of alpha
+    double wall_scale = 1;
     cv::Vec3d wall_mean_bgr;   // mean wall colour
     cv::Mat wall_distance;     // CV_32FC1 dE76 of each pixel from the wall model, at the
                                // matte's small working size (work_long_side)

@@ -13,22 +13,36 @@ Result<RenderedPhoto> render_photo(const cv::Mat& working_bgr, const PersonMatte
     const cv::Size out_size(crop.out_width, crop.out_height);
     const cv::Matx23d M(crop.scale, 0, -crop.scale * crop.x, 0, crop.scale, -crop.scale * crop.y);
     // Downscaling by more than ~1.5 with bilinear sampling aliases: pre-shrink with INTER_AREA.
-    cv::Mat src = working_bgr, alpha_src = matte.alpha, wall_src = matte.wall_bgr;
+    cv::Mat src = working_bgr, alpha_src = matte.alpha;
     cv::Matx23d Mw = M;
     if (crop.scale < 0.66) {
         const double k = crop.scale * 1.25;
         cv::resize(working_bgr, src, cv::Size(), k, k, cv::INTER_AREA);
         cv::resize(matte.alpha, alpha_src, src.size(), 0, 0, cv::INTER_AREA);
-        cv::resize(matte.wall_bgr, wall_src, src.size(), 0, 0, cv::INTER_AREA);
         Mw = cv::Matx23d(M(0, 0) / k, 0, M(0, 2), 0, M(1, 1) / k, M(1, 2));
     }
 
     RenderedPhoto out;
     out.crop = crop;
-    cv::Mat img, wall;
+    cv::Mat img;
     cv::warpAffine(src, img, Mw, out_size, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     cv::warpAffine(alpha_src, out.alpha, Mw, out_size, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    cv::warpAffine(wall_src, wall, Mw, out_size, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    // The wall's colour is needed only on the edge band (0 < alpha < 1): it is sampled there
+    // from the matte's small, smooth wall model instead of warping a whole image of it.
+    const cv::Mat& wall = matte.wall_bgr;
+    const double to_wall = matte.wall_scale / crop.scale;  // output px -> wall px
+    const auto wall_at = [&](int x, int y) {
+        const float wx = std::clamp(float((x + 0.5) * to_wall + crop.x * matte.wall_scale - 0.5), 0.f, float(wall.cols - 1));
+        const float wy = std::clamp(float((y + 0.5) * to_wall + crop.y * matte.wall_scale - 0.5), 0.f, float(wall.rows - 1));
+        const int x0 = int(wx), y0 = int(wy);
+        const int x1 = std::min(x0 + 1, wall.cols - 1), y1 = std::min(y0 + 1, wall.rows - 1);
+        const float fx = wx - float(x0), fy = wy - float(y0);
+        const auto& a = wall.at<cv::Vec3f>(y0, x0);
+        const auto& b = wall.at<cv::Vec3f>(y0, x1);
+        const auto& c = wall.at<cv::Vec3f>(y1, x0);
+        const auto& d = wall.at<cv::Vec3f>(y1, x1);
+        return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
+    };
 
     // Outside the source, above the chin: nothing but background. (Replicating the edge there
     // would smear hair that touches the frame into streaks; below the chin replicating it
@@ -46,7 +60,6 @@ Result<RenderedPhoto> render_photo(const cv::Mat& working_bgr, const PersonMatte
     out.bgr.create(out_size, CV_8UC3);
     for (int y = 0; y < out_size.height; ++y) {
         const auto* I = img.ptr<cv::Vec3b>(y);
-        const auto* Wl = wall.ptr<cv::Vec3f>(y);
         const float* A = out.alpha.ptr<float>(y);
         auto* O = out.bgr.ptr<cv::Vec3b>(y);
         for (int x = 0; x < out_size.width; ++x) {
@@ -55,9 +68,14 @@ Result<RenderedPhoto> render_photo(const cv::Mat& working_bgr, const PersonMatte
                 O[x] = cv::Vec3b(spec.background.b, spec.background.g, spec.background.r);
                 continue;
             }
+            if (a >= 0.999f) {
+                O[x] = I[x];
+                continue;
+            }
             const float k = 1.0f - a;
+            const cv::Vec3f w = wall_at(x, y);
             for (int c = 0; c < 3; ++c) {
-                O[x][c] = cv::saturate_cast<uchar>(I[x][c] + k * (bg[c] - Wl[x][c]));
+                O[x][c] = cv::saturate_cast<uchar>(I[x][c] + k * (bg[c] - w[c]));
             }
         }
     }
