@@ -15,7 +15,6 @@ namespace pd::engine {
 
 struct SourceAnalysis {
     DecodedImage decoded;         // facts, EXIF; pixels possibly DCT-scaled
-    std::vector<std::uint8_t> file_bytes_head;  // not used yet; reserved for provenance
 
     // The working image: the decoded pixels resized so the face is about the width it will
     // have in the output (never enlarged). Landmarks, matte and crop live in its coordinates.
