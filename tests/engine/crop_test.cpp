@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "engine/crop/crop.h"
+#include "engine/engine_fixture.h"
 #include "support/test_support.h"
 
 using namespace pd;
@@ -14,14 +15,7 @@ using namespace pd::engine;
 
 namespace {
 
-const domain::SpecProfile& spec() {
-    static const domain::SpecProfile s = [] {
-        auto r = config::load_spec_profile(test::config_dir(), "chsi-2017");
-        if (!r) throw std::runtime_error(r.error().message);
-        return r.value();
-    }();
-    return s;
-}
+const domain::SpecProfile& spec() { return test::default_spec(); }
 
 HeadMeasure head(double crown_y, double eye_y, double centre_x, double face_width, double chin_y) {
     HeadMeasure h;

@@ -6,6 +6,7 @@
 #include <libexif/exif-data.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include "config/config.h"
 #include "setup/engine_setup.h"
 #include "support/test_support.h"
 
@@ -18,6 +19,15 @@ const engine::PhotoEngine& shared_engine() {
         return r.value();
     }();
     return *eng;
+}
+
+const domain::SpecProfile& default_spec() {
+    static const domain::SpecProfile spec = [] {
+        auto r = config::load_spec_profile(config_dir(), "chsi-2017");
+        if (!r) throw std::runtime_error(r.error().message);
+        return r.value();
+    }();
+    return spec;
 }
 
 cv::Mat load_bgr(const std::string& path) {

@@ -14,6 +14,9 @@ namespace pd::test {
 
 const engine::PhotoEngine& shared_engine();
 
+// The repository's chsi-2017 profile, loaded once (without the face model).
+const domain::SpecProfile& default_spec();
+
 // Real photos decoded to BGR (alpha composited on white), by path.
 cv::Mat load_bgr(const std::string& path);
 

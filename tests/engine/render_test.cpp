@@ -11,6 +11,7 @@
 #include "engine/decode/decode.h"
 #include "engine/jpeg/jpeg_codec.h"
 #include "engine/render/render.h"
+#include "engine/engine_fixture.h"
 #include "support/test_support.h"
 
 using namespace pd;
@@ -18,14 +19,7 @@ using namespace pd::engine;
 
 namespace {
 
-const domain::SpecProfile& spec() {
-    static const domain::SpecProfile s = [] {
-        auto r = config::load_spec_profile(test::config_dir(), "chsi-2017");
-        if (!r) throw std::runtime_error(r.error().message);
-        return r.value();
-    }();
-    return s;
-}
+const domain::SpecProfile& spec() { return test::default_spec(); }
 
 const cv::Vec3b kWall(200, 205, 210);  // BGR, a light grey wall
 
