@@ -30,3 +30,9 @@ endif()
 find_package(SQLite3 REQUIRED)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
 find_package(OpenSSL REQUIRED)
+
+# Server and client (src/server, src/client, src/exchange). Debian builds cpp-httplib as a
+# shared library with OpenSSL, zlib and brotli: pkg-config gives the matching defines.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+find_package(CURL REQUIRED)
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)

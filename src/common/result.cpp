@@ -15,6 +15,7 @@ const char* to_string(ErrorCode code) {
         case ErrorCode::ConfigInvalid: return "config_invalid";
         case ErrorCode::NoFace: return "no_face";
         case ErrorCode::SpecUnreachable: return "spec_unreachable";
+        case ErrorCode::Unavailable: return "unavailable";
         case ErrorCode::Internal: return "internal";
     }
     return "internal";

@@ -23,6 +23,7 @@ enum class ErrorCode {
     ConfigInvalid,     // a config file is malformed: unknown key, bad range, wrong type
     NoFace,            // no face found in a photo
     SpecUnreachable,   // the source cannot be cropped to the spec (reason in the message)
+    Unavailable,       // a server or database could not be reached (network, timeout)
     Internal,          // a bug or an unexpected library failure
 };
 

@@ -16,6 +16,7 @@
 #include "domain/calendar.h"
 #include "domain/engine_settings.h"
 #include "domain/reason_catalog.h"
+#include "domain/server_settings.h"
 #include "domain/spec_profile.h"
 
 namespace pd::config {
@@ -50,5 +51,10 @@ Result<domain::WorkCalendar> parse_calendar(std::string_view toml_text, std::str
 // --- engine limits: config/engine.toml ----------------------------------------------------
 Result<domain::EngineSettings> load_engine_settings(const std::string& config_dir);
 Result<domain::EngineSettings> parse_engine_settings(std::string_view toml_text, std::string_view origin);
+
+// --- the server: config/server.toml (or any file of that shape) ----------------------------
+Result<domain::ServerSettings> load_server_settings(const std::string& config_dir);
+Result<domain::ServerSettings> load_server_settings_file(const std::string& path);
+Result<domain::ServerSettings> parse_server_settings(std::string_view toml_text, std::string_view origin);
 
 }  // namespace pd::config

@@ -116,6 +116,9 @@ struct Decision {
     std::string note;
     std::string crop_json;
     std::int64_t decided_at = 0;     // client clock, stored; lease checks use the server's now
+    // For approve_recropped: the SHA-256 of the photo the server re-rendered with crop_json
+    // (already stored with put_image). It replaces the item's standardized image.
+    std::string recropped_image;
 };
 
 enum class DecisionStatus { applied, duplicate, conflict };
@@ -137,6 +140,7 @@ struct Overturn {
     std::string note;
     std::string crop_json;           // for approve_recropped
     std::int64_t at = 0;
+    std::string recropped_image;     // as Decision::recropped_image
 };
 
 // Result of an operation that may be refused by the submission's current state.
@@ -178,12 +182,24 @@ struct ReviewerStats {
     std::int64_t decisions = 0;
     std::int64_t rejections = 0;   // decisions with verdict reject (as first decided)
     std::int64_t overturned = 0;   // of their decisions, overturned by a supervisor
+    std::int64_t first_at = 0, last_at = 0;            // server time of first / last decision
+    std::map<std::string, std::int64_t> by_reason;     // reason code -> rejections citing it
 };
 
 struct Stats {
     std::map<SubmissionState, std::int64_t> by_state;  // expired leases count as pending
     std::int64_t expired_leases = 0;
     std::vector<ReviewerStats> reviewers;              // by name
+};
+
+// SLA compliance (deadline = exclusive bound; a decision counts when the server applied it).
+struct SlaSummary {
+    std::int64_t open = 0;             // pending or leased
+    std::int64_t overdue = 0;          // open with deadline <= now
+    std::int64_t due_24h = 0;          // open with now < deadline <= now + 24 h
+    std::int64_t oldest_deadline = 0;  // earliest deadline among open items (0 when none)
+    std::int64_t decided = 0;
+    std::int64_t decided_on_time = 0;  // applied_at < deadline
 };
 
 struct User {

@@ -232,13 +232,18 @@ Result<Stats> SqlStore::stats(std::int64_t now) {
 
         std::map<std::string, ReviewerStats> by;
         for (const auto& r : conn_->query(
-                 "SELECT reviewer, COUNT(*), SUM(CASE WHEN verdict = 'reject' THEN 1 ELSE 0 END) "
-                 "FROM decisions GROUP BY reviewer")) {
+                 "SELECT reviewer, COUNT(*), SUM(CASE WHEN verdict = 'reject' THEN 1 ELSE 0 END), "
+                 "MIN(applied_at), MAX(applied_at) FROM decisions GROUP BY reviewer")) {
             auto& x = by[r.str(0)];
             x.reviewer = r.str(0);
             x.decisions = r.i64(1);
             x.rejections = r.i64(2);
+            x.first_at = r.i64(3);
+            x.last_at = r.i64(4);
         }
+        for (const auto& r : conn_->query("SELECT reviewer, reasons_json FROM decisions "
+                                          "WHERE verdict = 'reject'"))
+            for (const auto& code : from_json_array(r.str(1))) ++by[r.str(0)].by_reason[code];
         for (const auto& r : conn_->query("SELECT decided_by, COUNT(*) FROM submissions WHERE "
                                           "overturned_by IS NOT NULL GROUP BY decided_by")) {
             auto& x = by[r.str(0)];
@@ -247,6 +252,29 @@ Result<Stats> SqlStore::stats(std::int64_t now) {
         }
         for (auto& [name, x] : by) st.reviewers.push_back(x);
         return st;
+    });
+}
+
+Result<SlaSummary> SqlStore::sla_summary(std::int64_t now) {
+    return tx<SlaSummary>(false, [&] {
+        SlaSummary out;
+        const auto open = conn_->query(
+            "SELECT COUNT(*), SUM(CASE WHEN sla_deadline <= $1 THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN sla_deadline > $1 AND sla_deadline <= $2 THEN 1 ELSE 0 END), "
+            "MIN(sla_deadline) FROM submissions WHERE state IN ('pending', 'leased')",
+            {now, now + 24 * 3600});
+        out.open = open.at(0).i64(0);
+        if (out.open > 0) {
+            out.overdue = open[0].i64(1);
+            out.due_24h = open[0].i64(2);
+            out.oldest_deadline = open[0].i64(3);
+        }
+        const auto decided = conn_->query(
+            "SELECT COUNT(*), SUM(CASE WHEN d.applied_at < s.sla_deadline THEN 1 ELSE 0 END) "
+            "FROM decisions d JOIN submissions s ON s.id = d.submission_id");
+        out.decided = decided.at(0).i64(0);
+        if (out.decided > 0) out.decided_on_time = decided[0].i64(1);
+        return out;
     });
 }
 

@@ -64,6 +64,7 @@ public:
     Result<std::vector<AuditRecord>> audit_list(const AuditFilter& f, int limit,
                                                 int offset) override;
     Result<Stats> stats(std::int64_t now) override;
+    Result<SlaSummary> sla_summary(std::int64_t now) override;
 
     Result<User> add_user(const std::string& name, Role role, const std::string& token_hash,
                           std::int64_t now) override;

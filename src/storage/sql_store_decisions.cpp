@@ -79,6 +79,11 @@ DecisionOutcome SqlStore::decide_one(const Decision& d, std::int64_t now) {
                  "decided_at = $8, overturned_by = NULL, overturned_at = NULL WHERE id = $1",
                  {d.submission_id, std::string(to_string(next)), std::string(to_string(d.verdict)),
                   reasons, d.note, d.crop_json, d.reviewer, d.decided_at});
+    if (!d.recropped_image.empty()) {
+        conn_->query("UPDATE submissions SET img_standardized = $2 WHERE id = $1",
+                     {d.submission_id, d.recropped_image});
+        s->images.standardized = d.recropped_image;
+    }
     conn_->query("INSERT INTO decisions (decision_id, submission_id, reviewer, verdict, "
                  "reasons_json, note, crop_json, decided_at, applied_at, result_state) "
                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -136,6 +141,11 @@ Result<ChangeOutcome> SqlStore::overturn(const Overturn& o) {
                      "crop_json = $6, overturned_by = $7, overturned_at = $8 WHERE id = $1",
                      {s->id, std::string(to_string(next)), std::string(to_string(o.verdict)),
                       to_json_array(o.reasons), o.note, o.crop_json, o.supervisor, o.at});
+        if (!o.recropped_image.empty()) {
+            conn_->query("UPDATE submissions SET img_standardized = $2 WHERE id = $1",
+                         {s->id, o.recropped_image});
+            s->images.standardized = o.recropped_image;
+        }
         append_audit(o.at, o.supervisor, "overturn", s->id, s->student.school,
                      nlohmann::json{{"from", old_verdict},
                                     {"to", to_string(o.verdict)},

@@ -96,6 +96,7 @@ public:
     virtual Result<std::vector<AuditRecord>> audit_list(const AuditFilter& f, int limit,
                                                         int offset) = 0;
     virtual Result<Stats> stats(std::int64_t now) = 0;
+    virtual Result<SlaSummary> sla_summary(std::int64_t now) = 0;
 
     // [SECTION] users
     // InvalidArgument when the name or token hash is taken.

@@ -231,3 +231,63 @@ TEST_P(StoreTest, AuditListFiltersAndPages) {
 
 }  // namespace
 }  // namespace pd::test
+
+namespace pd::test {
+namespace {
+
+using namespace pd::storage;
+constexpr std::int64_t T1 = 1'760'000'000;
+
+TEST_P(StoreTest, RecropReplacesTheStandardizedImage) {
+    auto id = add(*store_, student(1), T1 + 3600).id;
+    const auto before = MUST(store_->get_submission(id)).images.standardized;
+    const std::vector<unsigned char> jpeg = {0xFF, 0xD8, 0x01, 0x02, 0xFF, 0xD9};
+    const auto rendered = MUST(store_->put_image(jpeg));
+    ASSERT_NE(rendered, before);
+    ASSERT_EQ(MUST(store_->claim("rev", 1, 60, T1, {})).size(), 1u);
+    Decision d{"d-crop", id, "rev", Verdict::approve_recropped, {}, "", R"({"x":1,"y":2,"width":300})",
+               T1, rendered};
+    auto out = MUST(store_->apply_decisions({d}, T1 + 1));
+    ASSERT_EQ(out.at(0).status, DecisionStatus::applied);
+    auto s = MUST(store_->get_submission(id));
+    EXPECT_EQ(s.state, SubmissionState::approved);
+    EXPECT_EQ(s.images.standardized, rendered);
+    EXPECT_EQ(s.decision->crop_json, R"({"x":1,"y":2,"width":300})");
+}
+
+TEST_P(StoreTest, SlaSummaryCountsOpenAndDecidedAgainstDeadlines) {
+    // Three open items: one overdue, one due within 24 h, one later; two decided, one late.
+    auto overdue = add(*store_, student(1), T1 - 10).id;
+    add(*store_, student(2), T1 + 3600);
+    add(*store_, student(3), T1 + 3 * 86400);
+    auto on_time = add(*store_, student(4), T1 + 100).id;
+    auto late = add(*store_, student(5), T1 + 50).id;
+    (void)overdue;
+    ClaimFilter f;
+    f.school = "PKU";
+    MUST(store_->claim("rev", 5, 600, T1, f));
+    MUST(store_->release("rev", {overdue}, T1));
+    auto other = MUST(store_->get_submission(on_time));
+    ASSERT_EQ(other.state, SubmissionState::leased);
+    MUST(store_->apply_decisions({{"a", on_time, "rev", Verdict::approve, {}, "", "", T1}}, T1 + 10));
+    MUST(store_->apply_decisions(
+        {{"b", late, "rev", Verdict::reject, {"head_tilted", "blurry"}, "", "", T1}}, T1 + 60));
+
+    auto sla = MUST(store_->sla_summary(T1));
+    EXPECT_EQ(sla.open, 3);
+    EXPECT_EQ(sla.overdue, 1);
+    EXPECT_EQ(sla.due_24h, 1);
+    EXPECT_EQ(sla.oldest_deadline, T1 - 10);
+    EXPECT_EQ(sla.decided, 2);
+    EXPECT_EQ(sla.decided_on_time, 1);
+
+    auto st = MUST(store_->stats(T1));
+    ASSERT_EQ(st.reviewers.size(), 1u);
+    EXPECT_EQ(st.reviewers[0].first_at, T1 + 10);
+    EXPECT_EQ(st.reviewers[0].last_at, T1 + 60);
+    EXPECT_EQ(st.reviewers[0].by_reason.at("head_tilted"), 1);
+    EXPECT_EQ(st.reviewers[0].by_reason.at("blurry"), 1);
+}
+
+}  // namespace
+}  // namespace pd::test

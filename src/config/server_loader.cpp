@@ -1,0 +1,89 @@
+// config/server.toml -> domain::ServerSettings (photodeskd). Every key is required except the
+// [tls] paths; unknown keys are errors, as in every other loader.
+#include <toml.hpp>
+
+#include "config/config.h"
+#include "config/toml_reader.h"
+
+namespace pd::config {
+
+using detail::Node;
+
+Result<domain::ServerSettings> parse_server_settings(std::string_view toml_text, std::string_view origin) {
+    domain::ServerSettings s;
+    Status status = detail::parse_document(toml_text, origin, [&](const Node& root) {
+        root.allow_only({"http", "lease", "decisions", "ingest", "feeds", "tls", "log"});
+
+        const Node http = root.table("http");
+        http.allow_only({"listen", "threads", "max_json_bytes", "max_upload_bytes",
+                         "keep_alive_max_count", "keep_alive_timeout_s", "read_timeout_s"});
+        s.listen = http.string("listen");
+        if (s.listen.rfind(':') == std::string::npos)
+            http.fail_value("listen", "must be HOST:PORT");
+        s.threads = http.int_in("threads", 1, 1024);
+        s.max_json_bytes = http.int_in("max_json_bytes", 1024, 1 << 30);
+        s.max_upload_bytes = http.int_in("max_upload_bytes", 1024, 1 << 30);
+        s.keep_alive_max_count = http.positive_int("keep_alive_max_count");
+        s.keep_alive_timeout_s = http.positive_int("keep_alive_timeout_s");
+        s.read_timeout_s = http.positive_int("read_timeout_s");
+
+        const Node lease = root.table("lease");
+        lease.allow_only({"default_seconds", "min_seconds", "max_seconds", "max_claim"});
+        s.lease_min_s = lease.positive_int("min_seconds");
+        s.lease_max_s = lease.positive_int("max_seconds");
+        s.lease_default_s = lease.positive_int("default_seconds");
+        if (s.lease_min_s > s.lease_max_s)
+            lease.fail_value("min_seconds", "must not exceed lease.max_seconds");
+        if (s.lease_default_s < s.lease_min_s || s.lease_default_s > s.lease_max_s)
+            lease.fail_value("default_seconds", "must be within min_seconds..max_seconds");
+        s.max_claim = lease.int_in("max_claim", 1, 10000);
+
+        const Node decisions = root.table("decisions");
+        decisions.allow_only({"max_batch"});
+        s.max_batch = decisions.int_in("max_batch", 1, 10000);
+
+        const Node ingest = root.table("ingest");
+        ingest.allow_only({"workers", "thumbnail_width", "spec"});
+        s.ingest_workers = ingest.int_in("workers", 1, 256);
+        s.thumbnail_width = ingest.int_in("thumbnail_width", 16, 1024);
+        s.spec = ingest.string("spec");
+
+        const Node feeds = root.table("feeds");
+        feeds.allow_only({"events_default_limit", "events_max_limit", "audit_default_limit",
+                          "audit_max_limit"});
+        s.events_max_limit = feeds.int_in("events_max_limit", 1, 1000000);
+        s.events_default_limit = feeds.int_in("events_default_limit", 1, s.events_max_limit);
+        s.audit_max_limit = feeds.int_in("audit_max_limit", 1, 1000000);
+        s.audit_default_limit = feeds.int_in("audit_default_limit", 1, s.audit_max_limit);
+
+        if (root.has("tls")) {
+            const Node tls = root.table("tls");
+            tls.allow_only({"cert", "key"});
+            if (tls.has("cert")) s.tls_cert = tls.string("cert");
+            if (tls.has("key")) s.tls_key = tls.string("key");
+            if (s.tls_cert.empty() != s.tls_key.empty())
+                tls.fail_value(s.tls_cert.empty() ? "cert" : "key",
+                               "tls.cert and tls.key must be set together");
+        }
+
+        const Node log = root.table("log");
+        log.allow_only({"level"});
+        s.log_level = log.string("level");
+        static const char* kLevels[] = {"trace", "debug", "info", "warn", "error"};
+        bool known = false;
+        for (const char* l : kLevels) known = known || s.log_level == l;
+        if (!known) log.fail_value("level", "must be one of trace, debug, info, warn, error");
+    });
+    if (!status) return status.error();
+    return s;
+}
+
+Result<domain::ServerSettings> load_server_settings_file(const std::string& path) {
+    return detail::load_file<domain::ServerSettings>(path, parse_server_settings);
+}
+
+Result<domain::ServerSettings> load_server_settings(const std::string& config_dir) {
+    return load_server_settings_file(detail::join_path(config_dir, "server.toml"));
+}
+
+}  // namespace pd::config

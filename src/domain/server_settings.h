@@ -1,0 +1,46 @@
+// ServerSettings: how photodeskd serves the review queue, from config/server.toml. Limits,
+// lease lengths and batch sizes live there, not in code; `photodeskd serve --config FILE`
+// reads another file of the same shape.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace pd::domain {
+
+struct ServerSettings {
+    // [http]
+    std::string listen = "127.0.0.1:8420";   // HOST:PORT; port 0 picks a free one
+    int threads = 16;                        // request-handling threads
+    std::int64_t max_json_bytes = 0;         // larger JSON bodies are refused with 413
+    std::int64_t max_upload_bytes = 0;       // larger ingest uploads are refused with 413
+    int keep_alive_max_count = 0;            // requests per keep-alive connection
+    int keep_alive_timeout_s = 0;
+    int read_timeout_s = 0;
+
+    // [lease]
+    int lease_default_s = 300;
+    int lease_min_s = 1;
+    int lease_max_s = 3600;
+    int max_claim = 100;                     // items per claim
+
+    // [decisions]
+    int max_batch = 100;                     // decisions per push
+
+    // [ingest]
+    int ingest_workers = 2;                  // engine jobs at once (server and bulk CLI)
+    int thumbnail_width = 160;
+    std::string spec = "chsi-2017";          // spec profile the queue standardizes to
+
+    // [feeds]
+    int events_default_limit = 500, events_max_limit = 5000;
+    int audit_default_limit = 100, audit_max_limit = 5000;
+
+    // [tls] both set: serve HTTPS only
+    std::string tls_cert, tls_key;
+
+    // [log]
+    std::string log_level = "info";          // trace debug info warn error
+};
+
+}  // namespace pd::domain

@@ -1,0 +1,131 @@
+// ReviewService: the review queue's rules on top of the Store, shared by the HTTP API
+// (http_server.h) and photodeskd's admin commands (ingest, export, user add). It knows the
+// reason catalog, the working calendar, the server settings and the photo engine; it does
+// not know HTTP.
+//
+// Every public method either returns its answer or throws ApiError (api_error.h) with the
+// status and code docs/api.md gives; nothing else escapes. Methods are thread-safe: each takes
+// a connection from the pool for one Store call (one transaction). Engine work (ingest,
+// re-crop) runs under a semaphore of [ingest] workers, so a burst of uploads cannot take more
+// cores or memory than configured.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <semaphore>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "domain/calendar.h"
+#include "domain/reason_catalog.h"
+#include "domain/server_settings.h"
+#include "engine/photo_engine.h"
+#include "server/store_pool.h"
+#include "storage/model.h"
+
+namespace pd::server {
+
+struct Caller {
+    std::string name;
+    storage::Role role = storage::Role::reviewer;
+};
+
+struct IngestReply {
+    storage::Submission submission;
+    std::string spec_error;   // why no standardized photo could be made (empty when made)
+};
+
+struct ExportReply {
+    std::string name;         // file name under DATA/exports/
+    std::filesystem::path path;
+    int items = 0;
+    int newly_locked = 0;
+    std::string sha256;
+};
+
+struct ServiceParts {
+    domain::ServerSettings settings;
+    domain::ReasonCatalog reasons;
+    domain::WorkCalendar calendar;
+    std::shared_ptr<const engine::PhotoEngine> engine;
+    std::unique_ptr<StorePool> stores;
+    std::filesystem::path data_dir;
+    std::function<std::int64_t()> clock;   // unix seconds; empty = system clock
+};
+
+class ReviewService {
+public:
+    explicit ReviewService(ServiceParts parts);
+
+    const domain::ServerSettings& settings() const { return p_.settings; }
+    const domain::ReasonCatalog& reasons() const { return p_.reasons; }
+    StorePool& stores() { return *p_.stores; }
+    const std::filesystem::path& data_dir() const { return p_.data_dir; }
+    std::int64_t now() const;
+
+    // [SECTION] ingest
+    // Validates the student (ID number check digit: 422 invalid_id_number), refuses early when
+    // the student has an attempt in review (409), runs the engine (422 bad_image when the
+    // bytes are no photo), stores original, standardized, matte and thumbnail, computes the
+    // SLA deadline (503 calendar_missing_year) and adds the submission (409 in_review /
+    // needs_unlock).
+    IngestReply ingest(const Caller& by, storage::Student student,
+                       std::span<const unsigned char> photo);
+
+    // [SECTION] reviewer
+    std::vector<storage::Submission> claim(const Caller& by, const nlohmann::json& body);
+    std::vector<storage::Lease> renew(const Caller& by, const nlohmann::json& body);
+    int release(const Caller& by, const nlohmann::json& body);
+    // Validates the whole batch first (reasons in the catalog, notes, crops), renders
+    // re-crops, then applies it in one transaction.
+    std::vector<storage::DecisionOutcome> decide(const Caller& by, const nlohmann::json& body);
+
+    // An item as the caller may see it: reviewers only their live leases (403 otherwise).
+    storage::Submission submission(const Caller& by, std::int64_t id);
+    // kind: original | standardized | matte | thumbnail. Returns bytes and sets *content_type.
+    std::vector<unsigned char> image(const Caller& by, std::int64_t id, const std::string& kind,
+                                     std::string* content_type, std::string* sha256);
+
+    // [SECTION] supervisors and the platform
+    nlohmann::json events(std::int64_t after, std::int64_t limit);
+    nlohmann::json audit(const storage::AuditFilter& f, int limit, int offset, int sample,
+                         std::uint64_t seed);
+    storage::ChangeOutcome overturn(const Caller& by, std::int64_t id, const nlohmann::json& body);
+    nlohmann::json stats();
+    nlohmann::json sla();
+    ExportReply export_school(const Caller& by, const std::string& school, const std::string& grade,
+                              const std::filesystem::path& out /* empty: DATA/exports/NAME.zip */);
+
+    // [SECTION] admin
+    void unlock(const Caller& by, const std::string& id_number, const std::string& note);
+    // Returns the token (shown once).
+    std::string add_user(const std::string& actor, const std::string& name, storage::Role role);
+    storage::User authenticate(const std::string& token);   // 401 unauthorized
+
+private:
+    std::string crop_and_render(const storage::Submission& s, const nlohmann::json& crop,
+                                const std::string& field);
+
+    ServiceParts p_;
+    std::counting_semaphore<256> engine_slots_;
+};
+
+// Builds the pieces from config and opens the store pool: the composition root of
+// photodeskd. `db` empty = SQLite in data_dir, else a PostgreSQL conninfo / URI.
+struct ServiceOptions {
+    std::filesystem::path data_dir;
+    std::string db;
+    std::string config_dir;       // empty = config::default_config_dir()
+    std::string settings_file;    // empty = CONFIG_DIR/server.toml
+    int pool_size = 0;            // 0 = settings.threads
+    bool load_engine = true;      // admin commands that never run the engine skip the model
+};
+Result<std::unique_ptr<ReviewService>> make_service(const ServiceOptions& opt);
+
+}  // namespace pd::server
