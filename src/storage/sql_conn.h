@@ -66,6 +66,11 @@ public:
     // transaction may insert events until this one ends, so cursors are assigned in commit
     // order (PostgreSQL: transaction-scoped advisory lock; SQLite: nothing, one writer).
     virtual void serialize_events() = 0;
+    // Inside a write transaction: waits for, then holds until the end of the transaction, a
+    // lock named by `key`, so transactions that must see each other's rows for the same key
+    // (two ingests of one image) run one after the other. PostgreSQL: a transaction-scoped
+    // advisory lock on hashtext(key); SQLite: nothing, there is one writer.
+    virtual void lock_key(const std::string& key) = 0;
 };
 
 std::unique_ptr<SqlConn> connect_sqlite(const std::string& db_path);    // throws SqlError

@@ -71,6 +71,8 @@ Result<AddedSubmission> SqlStore::add_submission(const NewSubmission& n) {
                      {student_id, st.name, st.student_no, st.school, st.station, st.grade});
 
         // The same original photo for two different students: flag every submission involved.
+        // Two ingests of one image serialise here, so the later one sees the earlier one.
+        conn_->lock_key("image:" + n.images.original);
         std::vector<std::string> flags;
         auto dups = conn_->query(std::string("SELECT id, flags_json FROM submissions WHERE "
                                              "img_original = $1 AND student_id <> $2") +

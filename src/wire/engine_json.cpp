@@ -84,6 +84,10 @@ json report_json(const engine::StandardizeOutcome& o, const domain::SpecProfile&
         const auto& c = o.photo->crop;
         j["crop"] = {{"x", c.x}, {"y", c.y}, {"scale", c.scale}, {"crown_y", c.crown_y}, {"eye_y", c.eye_y},
                      {"face_width", c.face_width}, {"centre_offset", c.centre_offset}};
+        // The same window in pixels of the upright original file: the form a re-crop decision
+        // sends back (docs/api.md, POST /v1/decisions).
+        const double k = o.analysis.working_per_original > 0 ? o.analysis.working_per_original : 1.0;
+        j["crop"]["window_original"] = {{"x", c.x / k}, {"y", c.y / k}, {"width", c.out_width / c.scale / k}};
         j["output"] = {{"width", o.photo->bgr.cols}, {"height", o.photo->bgr.rows}, {"bytes", o.photo->jpeg.bytes.size()},
                        {"quality", o.photo->jpeg.quality}, {"size_in_window", o.photo->jpeg.size_in_window}};
     }

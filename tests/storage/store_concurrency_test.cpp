@@ -117,3 +117,31 @@ TEST_P(StoreTest, EightReviewersDecideEveryItemExactlyOnce) {
 
 }  // namespace
 }  // namespace pd::test
+
+namespace pd::test {
+namespace {
+
+using namespace pd::storage;
+
+// Two connections add the same photo for two different students at the same moment: whichever
+// commits second must see the first and flag both, every time.
+TEST_P(StoreTest, ConcurrentIngestsOfOneImageAreBothFlagged) {
+    constexpr int kRounds = 20;
+    auto a = open(), b = open();
+    ASSERT_TRUE(a && b);
+    for (int r = 0; r < kRounds; ++r) {
+        const int seed = 5'000'000 + r;
+        std::int64_t ids[2] = {0, 0};
+        std::thread t1([&] { ids[0] = add(*a, student(2 * r), 1'760'000'000, seed).id; });
+        std::thread t2([&] { ids[1] = add(*b, student(2 * r + 1), 1'760'000'000, seed).id; });
+        t1.join();
+        t2.join();
+        for (auto id : ids)
+            EXPECT_EQ(MUST(store_->get_submission(id)).flags,
+                      std::vector<std::string>{kFlagDuplicateImage})
+                << "round " << r << " submission " << id;
+    }
+}
+
+}  // namespace
+}  // namespace pd::test

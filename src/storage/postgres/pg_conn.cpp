@@ -172,6 +172,10 @@ public:
             tx_->exec("SELECT pg_advisory_xact_lock(" + std::to_string(kEventsLock) + ")");
         });
     }
+    void lock_key(const std::string& key) override {
+        // The two-int form lives in another key space than kEventsLock's bigint form.
+        query("SELECT pg_advisory_xact_lock(1, hashtext($1))", {key});
+    }
 
 private:
     // Runs f, turning libpqxx exceptions into SqlError (retryable for deadlocks and

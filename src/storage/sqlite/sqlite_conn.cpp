@@ -179,6 +179,7 @@ public:
     const char* for_update() const override { return ""; }
     const char* for_update_skip_locked() const override { return ""; }
     void serialize_events() override {}
+    void lock_key(const std::string&) override {}
 
 private:
     static bool is_busy(int rc) {

@@ -88,7 +88,8 @@ int run_ingest(const Common& c, const IngestArgs& a) {
         reports.push_back({r.line, domain::mask_id_number(r.student.id_number), r.student.student_no, "", "", ""});
 
     const size_t total = roster->rows.size();
-    std::atomic<size_t> next{0}, done{0}, failed{roster->problems.size()};
+    const size_t invalid = roster->problems.size();  // counted as done (and failed) from the start
+    std::atomic<size_t> next{0}, done{0}, failed{invalid};
     const server::Caller caller{"photodeskd-ingest", storage::Role::ingest};
     auto worker = [&] {
         for (size_t i; (i = next++) < total;) {
@@ -132,13 +133,13 @@ int run_ingest(const Common& c, const IngestArgs& a) {
         const size_t d = done.load();
         if (tty || d * 10 / std::max<size_t>(total, 1) != shown * 10 / std::max<size_t>(total, 1) ||
             shown == size_t(-1)) {
-            draw_progress(d, total, failed.load(), tty);
+            draw_progress(invalid + d, invalid + total, failed.load(), tty);
             shown = d;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(tty ? 100 : 250));
     }
     for (auto& t : pool) t.join();
-    draw_progress(total, total, failed.load(), tty);
+    draw_progress(invalid + total, invalid + total, failed.load(), tty);
     if (tty) std::cerr << "\n";
 
     for (const auto& p : folder->unmatched(roster.value()))

@@ -1,0 +1,72 @@
+// Integration fixture: a real photodeskd process on 127.0.0.1 with an ephemeral port, talked
+// to through the project's libcurl client. Every TEST_P(ServerTest, ...) runs twice: on
+// SQLite (a fresh data directory) and on PostgreSQL (a fresh database in the throwaway cluster
+// of tests/storage/pg_cluster.h; images in the data directory).
+//
+// Users (created with `photodeskd user add` before the server starts): "admin", "sup"
+// (supervisor), "ing" (ingest), "rev1" and "rev2" (reviewers).
+// seed() adds pending items straight through the Store (no engine), for tests that need many.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/api_client.h"
+#include "storage/store.h"
+
+namespace pd::test {
+
+class ServerTest : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override;
+    void TearDown() override;
+
+    bool is_postgres() const { return GetParam() == "postgres"; }
+
+    // The server process. start_server() blocks until it prints its address.
+    void start_server();
+    void stop_server();   // SIGTERM, wait: a graceful stop
+    void kill_server();   // SIGKILL, wait: a crash
+    std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    std::string server_log() const;   // its stderr so far
+
+    client::ApiClient client(const std::string& user, client::ClientOptions opt = {}) const;
+    const std::string& token(const std::string& user) const { return tokens_.at(user); }
+
+    // Runs `photodeskd ARGS...` with --data/--db of this test appended; returns stdout.
+    std::string run_photodeskd(const std::vector<std::string>& args, int* exit_code,
+                               std::string* err = nullptr) const;
+    std::vector<std::string> data_args() const;
+
+    // A new Store on the server's database (for seeding and checking behind its back).
+    std::unique_ptr<storage::Store> open_store() const;
+    // Adds n pending items of `school`/`grade`, deadlines increasing with the index, valid ID
+    // numbers (valid_id(first + i)), unique images. Returns their submission ids.
+    std::vector<std::int64_t> seed(int n, const std::string& school = "示例大学",
+                                   const std::string& grade = "2026", int first = 0);
+
+public:
+    // A valid (GB 11643) ID number, distinct for every i below 3,360,000.
+    static std::string valid_id(int i);
+
+protected:
+
+    std::filesystem::path dir_;
+    std::string conninfo_;
+    int port_ = 0;
+    pid_t pid_ = -1;
+    std::map<std::string, std::string> tokens_;
+};
+
+std::string server_backend_name(const ::testing::TestParamInfo<std::string>& info);
+
+// The bytes of a file (test photos).
+std::vector<unsigned char> read_bytes(const std::filesystem::path& p);
+
+}  // namespace pd::test
