@@ -113,6 +113,7 @@ void ServerTest::start_server() {
     ASSERT_EQ(::pipe(pipefd), 0);
     std::vector<std::string> args = {PD_PHOTODESKD_PATH, "serve", "--listen", "127.0.0.1:0"};
     for (const auto& a : data_args()) args.push_back(a);
+    for (const auto& a : extra_serve_args_) args.push_back(a);
     const std::string log = (dir_ / "server.log").string();
     pid_ = ::fork();
     ASSERT_GE(pid_, 0);
@@ -143,6 +144,7 @@ void ServerTest::start_server() {
     const auto at = line.find("127.0.0.1:");
     ASSERT_NE(at, std::string::npos) << "photodeskd did not start: '" << line << "'\n" << server_log();
     port_ = std::stoi(line.substr(at + 10));
+    scheme_ = line.find("https://") != std::string::npos ? "https" : "http";
     ASSERT_GT(port_, 0);
 }
 

@@ -33,7 +33,7 @@ protected:
     void start_server();
     void stop_server();   // SIGTERM, wait: a graceful stop
     void kill_server();   // SIGKILL, wait: a crash
-    std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    std::string base_url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
     std::string server_log() const;   // its stderr so far
 
     client::ApiClient client(const std::string& user, client::ClientOptions opt = {}) const;
@@ -62,6 +62,8 @@ protected:
     int port_ = 0;
     pid_t pid_ = -1;
     std::map<std::string, std::string> tokens_;
+    std::vector<std::string> extra_serve_args_;   // appended to `photodeskd serve` (e.g. --config)
+    std::string scheme_ = "http";                 // from the "listening on" line
 };
 
 std::string server_backend_name(const ::testing::TestParamInfo<std::string>& info);
