@@ -12,7 +12,7 @@ using detail::Node;
 Result<domain::ServerSettings> parse_server_settings(std::string_view toml_text, std::string_view origin) {
     domain::ServerSettings s;
     Status status = detail::parse_document(toml_text, origin, [&](const Node& root) {
-        root.allow_only({"http", "lease", "decisions", "ingest", "feeds", "tls", "log"});
+        root.allow_only({"http", "storage", "lease", "decisions", "ingest", "feeds", "tls", "log"});
 
         const Node http = root.table("http");
         http.allow_only({"listen", "threads", "max_json_bytes", "max_upload_bytes",
@@ -26,6 +26,10 @@ Result<domain::ServerSettings> parse_server_settings(std::string_view toml_text,
         s.keep_alive_max_count = http.positive_int("keep_alive_max_count");
         s.keep_alive_timeout_s = http.positive_int("keep_alive_timeout_s");
         s.read_timeout_s = http.positive_int("read_timeout_s");
+
+        const Node storage = root.table("storage");
+        storage.allow_only({"connections"});
+        s.db_connections = storage.int_in("connections", 1, 1024);
 
         const Node lease = root.table("lease");
         lease.allow_only({"default_seconds", "min_seconds", "max_seconds", "max_claim"});

@@ -11,12 +11,15 @@ namespace pd::domain {
 struct ServerSettings {
     // [http]
     std::string listen = "127.0.0.1:8420";   // HOST:PORT; port 0 picks a free one
-    int threads = 16;                        // request-handling threads
+    int threads = 64;                        // request-handling threads (one per open connection)
     std::int64_t max_json_bytes = 0;         // larger JSON bodies are refused with 413
     std::int64_t max_upload_bytes = 0;       // larger ingest uploads are refused with 413
     int keep_alive_max_count = 0;            // requests per keep-alive connection
     int keep_alive_timeout_s = 0;
     int read_timeout_s = 0;
+
+    // [storage]
+    int db_connections = 16;                 // database connections shared by the threads
 
     // [lease]
     int lease_default_s = 300;

@@ -550,12 +550,10 @@ std::string ReviewService::add_user(const std::string& actor, const std::string&
 storage::User ReviewService::authenticate(const std::string& token) {
     // Users are never renamed or deleted, so a token once found stays valid: cache it and
     // spare every request a database round trip.
-    static std::mutex mu;
-    static std::map<std::string, storage::User> cache;
     const std::string h = hash_token(token);
     {
-        std::lock_guard<std::mutex> lock(mu);
-        if (auto it = cache.find(h); it != cache.end()) return it->second;
+        std::lock_guard<std::mutex> lock(users_mu_);
+        if (auto it = users_.find(h); it != users_.end()) return it->second;
     }
     auto store = stores().acquire();
     auto u = store->find_user_by_token_hash(h);
@@ -563,8 +561,8 @@ storage::User ReviewService::authenticate(const std::string& token) {
         if (u.error().code == ErrorCode::NotFound) fail(401, "unauthorized", "unknown token");
         fail_internal(u.error());
     }
-    std::lock_guard<std::mutex> lock(mu);
-    cache[h] = u.value();
+    std::lock_guard<std::mutex> lock(users_mu_);
+    users_[h] = u.value();
     return u.value();
 }
 
@@ -597,7 +595,7 @@ Result<std::unique_ptr<ReviewService>> make_service(const ServiceOptions& opt) {
             return db.empty() ? storage::open_sqlite_store(data)
                               : storage::open_postgres_store(db, data);
         },
-        opt.pool_size > 0 ? opt.pool_size : parts.settings.threads);
+        opt.pool_size > 0 ? opt.pool_size : parts.settings.db_connections);
     if (!pool) return pool.error();
     parts.stores = std::move(pool).value();
     return std::make_unique<ReviewService>(std::move(parts));

@@ -16,7 +16,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <semaphore>
 #include <span>
 #include <string>
@@ -45,7 +47,6 @@ struct ExportReply {
     std::string name;         // file name under DATA/exports/
     std::filesystem::path path;
     int items = 0;
-    int newly_locked = 0;
     std::string sha256;
 };
 
@@ -114,6 +115,8 @@ private:
 
     ServiceParts p_;
     std::counting_semaphore<256> engine_slots_;
+    std::mutex users_mu_;
+    std::map<std::string, storage::User> users_;   // token hash -> user (users never change)
 };
 
 // Builds the pieces from config and opens the store pool: the composition root of

@@ -174,8 +174,13 @@ Result<std::vector<Submission>> SqlStore::claim(const std::string& reviewer, int
 
     return tx<std::vector<Submission>>(true, [&] {
         std::vector<Submission> out;
-        for (const auto& r : conn_->query(sql, p))
-            if (auto s = load(r.i64(0), false)) out.push_back(std::move(*s));
+        const auto taken = conn_->query(sql, p);
+        if (taken.empty()) return out;
+        // One query loads every claimed row (ids are integers from the database itself).
+        std::string ids;
+        for (const auto& r : taken) ids += (ids.empty() ? "" : ",") + std::to_string(r.i64(0));
+        for (const auto& r : conn_->query(std::string(kSubmissionSelect) + "WHERE s.id IN (" + ids + ")"))
+            out.push_back(parse_submission(r));
         std::sort(out.begin(), out.end(), [](const Submission& a, const Submission& b) {
             return a.sla_deadline != b.sla_deadline ? a.sla_deadline < b.sla_deadline : a.id < b.id;
         });

@@ -87,7 +87,9 @@ TEST(Crop, EveryReachableProportionLandsInsideTheBands) {
                 auto r = plan_crop(h, cv::Size(1000, 2000), false, 0.6, spec());
                 const double ratio = fw / d;
                 SCOPED_TRACE("fw " + std::to_string(fw) + " d " + std::to_string(d) + " cx " + std::to_string(cx));
-                if (ratio >= 0.8 && ratio <= 1.6) EXPECT_TRUE(r) << (r ? "" : r.error().message);
+                if (ratio >= 0.8 && ratio <= 1.6) {
+                    EXPECT_TRUE(r) << (r ? "" : r.error().message);
+                }
                 if (!r) {
                     EXPECT_EQ(r.error().code, ErrorCode::SpecUnreachable);
                     continue;

@@ -61,14 +61,13 @@ TEST_P(ServerTest, MeReasonsAndMetrics) {
     EXPECT_TRUE(codes.count("other"));
     EXPECT_TRUE(codes.count("head_tilted"));
 
-    seed(3);
     auto m = CALL(client("").metrics());
     ASSERT_EQ(m.status, 200);
     EXPECT_NE(m.body.find("photodesk_http_requests_total{route=\"/v1/me\",status=\"200\"} 1"), std::string::npos)
         << m.body;
     EXPECT_NE(m.body.find("photodesk_http_request_duration_seconds_bucket{route=\"/v1/reasons\",le=\"+Inf\"} 1"),
               std::string::npos);
-    EXPECT_NE(m.body.find("photodesk_queue_items{state=\"pending\"} 3"), std::string::npos) << m.body;
+    EXPECT_NE(m.body.find("# TYPE photodesk_http_request_duration_seconds histogram"), std::string::npos);
 }
 
 TEST_P(ServerTest, IngestRunsTheEngineAndStoresEveryImage) {

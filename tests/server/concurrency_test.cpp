@@ -164,16 +164,9 @@ void reviewer_loop(const std::string& base_url, const std::string& name, const s
 
 TEST_P(ServerTest, ConcurrencySixteenReviewersDecideEveryItemExactlyOnce) {
     const auto t0 = Clock::now();
-    // Seed from 4 threads (one Store each): the image files' fsyncs dominate.
-    std::vector<std::int64_t> ids;
-    {
-        std::vector<std::vector<std::int64_t>> parts(4);
-        std::vector<std::thread> seeders;
-        for (int s = 0; s < 4; ++s)
-            seeders.emplace_back([&, s] { parts[s] = seed(kItems / 4, "示例大学", "2026", s * (kItems / 4)); });
-        for (auto& th : seeders) th.join();
-        for (auto& p : parts) ids.insert(ids.end(), p.begin(), p.end());
-    }
+    const auto ids = seed_in_parallel(kItems, 8, [this](int n, int first) {
+        return seed(n, "示例大学", "2026", first);
+    });
     ASSERT_EQ(ids.size(), size_t(kItems));
     const auto t_seeded = Clock::now();
 
@@ -328,7 +321,9 @@ TEST_P(ServerTest, ConcurrencyRetriedPushesHaveOneEffect) {
                 errors.push_back(r.ok() ? std::to_string(r->status) + " " + r->body : r.error().message);
                 continue;
             }
-            for (const auto& res : r->json()["results"]) ++seen[res["decision_id"]][res["status"]];
+            const json body = r->json();   // keep the document alive while iterating it
+            for (const auto& res : body["results"])
+                ++seen[res["decision_id"].get<std::string>()][res["status"].get<std::string>()];
         }
     };
     std::thread t1(pusher), t2(pusher);
