@@ -16,6 +16,7 @@ PACKAGES=(
   # server, storage, client
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libcurl4-openssl-dev
   libsqlite3-dev libpqxx-dev postgresql postgresql-contrib libzip-dev
+  openssl  # the TLS test makes a throwaway certificate
   # workstation
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri fonts-noto-cjk
   # tests and benchmarks
