@@ -5,7 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <stdexcept>
 
 namespace pd::storage {
 
@@ -153,6 +155,67 @@ std::optional<Submission> SqlStore::load(std::int64_t id, bool lock_row) {
     auto rows = conn_->query(sql, {id});
     if (rows.empty()) return std::nullopt;
     return parse_submission(rows[0]);
+}
+
+std::map<std::int64_t, Submission> SqlStore::load_many(std::vector<std::int64_t> ids,
+                                                      bool lock_rows) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::map<std::int64_t, Submission> out;
+    // Chunks go in ascending id order too, so the locks are always taken in id order.
+    for (size_t at = 0; at < ids.size(); at += kMaxStatementParams) {
+        const size_t n = std::min(kMaxStatementParams, ids.size() - at);
+        std::string sql = std::string(kSubmissionSelect) + "WHERE s.id IN (";
+        sql::Params params;
+        params.reserve(n);
+        for (size_t i = 0; i < n; ++i) {
+            if (i) sql += ", ";
+            sql += '$';
+            sql += std::to_string(i + 1);
+            params.emplace_back(ids[at + i]);
+        }
+        sql += ") ORDER BY s.id";
+        // As in load(): "OF s" keeps the lock to the submission rows (not the students').
+        if (lock_rows && *conn_->for_update()) sql += " FOR UPDATE OF s";
+        for (const auto& r : conn_->query(sql, params)) {
+            auto s = parse_submission(r);
+            out.emplace(s.id, std::move(s));
+        }
+    }
+    return out;
+}
+
+void SqlStore::exec_rows(const std::string& head, std::initializer_list<const char*> cols,
+                         const std::string& tail, const std::vector<sql::Params>& rows) {
+    const size_t ncols = cols.size();
+    const size_t per = std::max<size_t>(1, kMaxStatementParams / std::max<size_t>(1, ncols));
+    for (size_t at = 0; at < rows.size(); at += per) {
+        const size_t n = std::min(per, rows.size() - at);
+        std::string sql = head;
+        sql::Params params;
+        params.reserve(n * ncols);
+        for (size_t r = 0; r < n; ++r) {
+            const auto& row = rows[at + r];
+            if (row.size() != ncols) throw std::logic_error("exec_rows: row has wrong width");
+            sql += r ? ", (" : "(";
+            size_t c = 0;
+            for (const char* col : cols) {
+                if (c++) sql += ", ";
+                for (const char* p = col; *p; ++p) {
+                    if (*p != '?') {
+                        sql += *p;
+                        continue;
+                    }
+                    sql += '$';
+                    sql += std::to_string(params.size() + 1);
+                    params.push_back(row[c - 1]);
+                }
+            }
+            sql += ')';
+        }
+        sql += tail;
+        conn_->query(sql, params);
+    }
 }
 
 void SqlStore::append_audit(std::int64_t at, const std::string& actor, const std::string& action,

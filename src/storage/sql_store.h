@@ -9,6 +9,8 @@
 // SqlConn::serialize_events(), which is what keeps cursors in commit order.
 #pragma once
 
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -72,6 +74,9 @@ public:
 
 private:
     static constexpr int kMaxRetries = 8;
+    // Bound on the parameters of one multi-row statement (SQLite allows 32766, PostgreSQL
+    // 65535); a default batch of 100 decisions still needs one statement of each kind.
+    static constexpr size_t kMaxStatementParams = 1000;
 
     // Runs body() in one transaction (see the contract above).
     template <class T, class F>
@@ -79,11 +84,21 @@ private:
 
     // Helpers valid only inside a transaction body.
     std::optional<Submission> load(std::int64_t id, bool lock_row);
+    // Loads the given submissions (any order, repeats allowed) with one statement per
+    // kMaxStatementParams ids, in id order; lock_rows takes their row locks in that order.
+    std::map<std::int64_t, Submission> load_many(std::vector<std::int64_t> ids, bool lock_rows);
+    // Runs `head` + "(c1, c2, ...), (...)" + `tail` with one row of parameters per element of
+    // `rows`, as few statements as kMaxStatementParams allows (rows keep their order). Each
+    // entry of `cols` is the column's expression with '?' standing for its parameter, e.g.
+    // "?" or "CAST(? AS BIGINT)".
+    void exec_rows(const std::string& head, std::initializer_list<const char*> cols,
+                   const std::string& tail, const std::vector<sql::Params>& rows);
     void append_audit(std::int64_t at, const std::string& actor, const std::string& action,
                       std::int64_t submission_id, const std::string& school,
                       const std::string& detail_json);
     void queue_event(std::int64_t at, const std::string& type, const Submission& s);
-    DecisionOutcome decide_one(const Decision& d, std::int64_t now);
+    struct DecisionBatch;  // sql_store_decisions.cpp
+    DecisionOutcome decide_one(const Decision& d, std::int64_t now, DecisionBatch& b);
 
     struct PendingEvent {
         std::int64_t at;
@@ -115,11 +130,14 @@ Result<T> SqlStore::tx(bool write, F&& body) {
             conn_->begin(write);
             T value = body();
             if (!pending_events_.empty()) {
+                // One multi-row INSERT, rows in queue order: seq follows it.
                 conn_->serialize_events();
+                std::vector<sql::Params> rows;
+                rows.reserve(pending_events_.size());
                 for (const auto& e : pending_events_)
-                    conn_->query("INSERT INTO events (at, type, submission_id, payload_json) "
-                                 "VALUES ($1, $2, $3, $4)",
-                                 {e.at, e.type, e.submission_id, e.payload_json});
+                    rows.push_back({e.at, e.type, e.submission_id, e.payload_json});
+                exec_rows("INSERT INTO events (at, type, submission_id, payload_json) VALUES ",
+                          {"?", "?", "?", "?"}, "", rows);
             }
             conn_->commit();
             pending_events_.clear();

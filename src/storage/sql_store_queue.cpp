@@ -176,11 +176,10 @@ Result<std::vector<Submission>> SqlStore::claim(const std::string& reviewer, int
         std::vector<Submission> out;
         const auto taken = conn_->query(sql, p);
         if (taken.empty()) return out;
-        // One query loads every claimed row (ids are integers from the database itself).
-        std::string ids;
-        for (const auto& r : taken) ids += (ids.empty() ? "" : ",") + std::to_string(r.i64(0));
-        for (const auto& r : conn_->query(std::string(kSubmissionSelect) + "WHERE s.id IN (" + ids + ")"))
-            out.push_back(parse_submission(r));
+        // One query loads every claimed row.
+        std::vector<std::int64_t> ids;
+        for (const auto& r : taken) ids.push_back(r.i64(0));
+        for (auto& [id, sub] : load_many(ids, false)) out.push_back(std::move(sub));
         std::sort(out.begin(), out.end(), [](const Submission& a, const Submission& b) {
             return a.sla_deadline != b.sla_deadline ? a.sla_deadline < b.sla_deadline : a.id < b.id;
         });

@@ -291,3 +291,177 @@ TEST_P(StoreTest, SlaSummaryCountsOpenAndDecidedAgainstDeadlines) {
 
 }  // namespace
 }  // namespace pd::test
+
+// In-batch idempotency and conflicts: a batch is decided with a constant number of statements
+// (all rows locked at once, all decision ids looked up at once, multi-row writes), and must
+// still answer exactly as if every item had been loaded and looked up afresh.
+namespace pd::test {
+namespace {
+
+using namespace pd::storage;
+constexpr std::int64_t T2 = 1'760'000'000;
+
+Decision ok(const std::string& id, std::int64_t sub, const std::string& rev = "rev") {
+    return {id, sub, rev, Verdict::approve, {}, "", "", T2};
+}
+Decision no(const std::string& id, std::int64_t sub, const std::string& rev = "rev") {
+    return {id, sub, rev, Verdict::reject, {"blurry"}, "too dark", "", T2};
+}
+std::size_t decision_audits(Store& s) {
+    AuditFilter f;
+    f.action = "decision";
+    return MUST(s.audit_list(f, 1000, 0)).size();
+}
+
+TEST_P(StoreTest, SameDecisionIdTwiceInOneBatch) {
+    auto a = add(*store_, student(1), T2).id;
+    auto b = add(*store_, student(2), T2 + 1).id;
+    auto c = add(*store_, student(3), T2 + 2).id;
+    ASSERT_EQ(MUST(store_->claim("rev", 3, 600, T2, {})).size(), 3u);
+
+    // Same id, same submission: the second occurrence is a duplicate of the first.
+    // Same id, another submission: a duplicate reporting the submission it was applied to,
+    // which stays untouched.
+    auto out = MUST(store_->apply_decisions({ok("x", a), ok("x", a), no("y", b), no("y", c)},
+                                            T2 + 5));
+    ASSERT_EQ(out.size(), 4u);
+    EXPECT_EQ(out[0].status, DecisionStatus::applied);
+    EXPECT_EQ(out[1].status, DecisionStatus::duplicate);
+    EXPECT_EQ(out[1].submission_id, a);
+    EXPECT_EQ(out[1].state, SubmissionState::approved);
+    EXPECT_EQ(out[1].message, "already applied: approve by rev at " + std::to_string(T2 + 5));
+    EXPECT_EQ(out[2].status, DecisionStatus::applied);
+    EXPECT_EQ(out[3].status, DecisionStatus::duplicate);
+    EXPECT_EQ(out[3].decision_id, "y");
+    EXPECT_EQ(out[3].submission_id, b);
+    EXPECT_EQ(out[3].state, SubmissionState::rejected);
+    EXPECT_EQ(out[3].message, "already applied: reject by rev at " + std::to_string(T2 + 5));
+    EXPECT_EQ(MUST(store_->get_submission(c)).state, SubmissionState::leased);
+
+    EXPECT_EQ(MUST(store_->events_since(0, 100)).size(), 2u);
+    EXPECT_EQ(decision_audits(*store_), 2u);
+    EXPECT_EQ(MUST(store_->stats(T2)).reviewers.at(0).decisions, 2);
+}
+
+TEST_P(StoreTest, TwoDecisionIdsForOneSubmissionInOneBatch) {
+    auto a = add(*store_, student(1), T2).id;
+    ASSERT_EQ(MUST(store_->claim("rev", 1, 600, T2, {})).size(), 1u);
+    auto out = MUST(store_->apply_decisions({no("r1", a), ok("r2", a)}, T2 + 5));
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0].status, DecisionStatus::applied);
+    EXPECT_EQ(out[0].state, SubmissionState::rejected);
+    EXPECT_EQ(out[1].status, DecisionStatus::conflict);
+    EXPECT_EQ(out[1].state, SubmissionState::rejected);
+    EXPECT_EQ(out[1].message, "already decided (rejected)");
+
+    auto s = MUST(store_->get_submission(a));
+    EXPECT_EQ(s.state, SubmissionState::rejected);
+    ASSERT_TRUE(s.decision);
+    EXPECT_EQ(s.decision->note, "too dark");
+    EXPECT_FALSE(s.lease);
+    EXPECT_EQ(MUST(store_->events_since(0, 100)).size(), 1u);
+    EXPECT_EQ(decision_audits(*store_), 1u);
+    // Conflicts are not remembered: r2 pushed again is evaluated again (and conflicts again).
+    auto again = MUST(store_->apply_decisions({ok("r2", a)}, T2 + 6));
+    EXPECT_EQ(again[0].status, DecisionStatus::conflict);
+}
+
+TEST_P(StoreTest, MixedBatchOfTwentyKeepsInputOrderAndOneEffectPerDecision) {
+    std::vector<std::int64_t> subs;
+    for (int i = 0; i < 16; ++i) subs.push_back(add(*store_, student(i), T2 + i).id);
+    ASSERT_EQ(MUST(store_->claim("rev", 14, 600, T2, {})).size(), 14u);  // subs[0..13]
+    ASSERT_EQ(MUST(store_->claim("bob", 2, 600, T2, {})).size(), 2u);    // subs[14..15]
+    ASSERT_EQ(MUST(store_->apply_decisions({ok("pre-0", subs[0])}, T2 + 1))[0].status,
+              DecisionStatus::applied);
+    const auto events_before = MUST(store_->events_since(0, 1000)).size();
+
+    const std::int64_t now = T2 + 10;
+    const std::vector<Decision> batch = {
+        no("m-3", subs[3]),            //  0 applied
+        ok("pre-0", subs[4]),          //  1 duplicate of an earlier batch, other submission
+        ok("m-1", subs[1]),            //  2 applied
+        ok("ghost", 99'999'999),       //  3 conflict: unknown submission
+        ok("m-4", subs[4]),            //  4 applied
+        ok("m-1", subs[1]),            //  5 duplicate of item 2
+        ok("m-2", subs[2]),            //  6 applied
+        no("m-2x", subs[2]),           //  7 conflict: already decided by item 6
+        ok("m-14", subs[14]),          //  8 conflict: leased to bob
+        no("m-5", subs[5]),            //  9 applied
+        ok("m-6", subs[6]),            // 10 applied
+        ok("", subs[7]),               // 11 conflict: no decision id
+        ok("m-7", subs[7]),            // 12 applied
+        no("m-8", subs[8]),            // 13 applied
+        ok("m-9", subs[9]),            // 14 applied
+        ok("m-10", subs[10], "bob"),   // 15 conflict: leased to rev
+        ok("m-10b", subs[10]),         // 16 applied (the conflict above is not remembered)
+        no("m-11", subs[11]),          // 17 applied
+        ok("m-12", subs[12]),          // 18 applied
+        ok("m-13", subs[13]),          // 19 applied
+    };
+    ASSERT_EQ(batch.size(), 20u);
+    const auto A = DecisionStatus::applied, D = DecisionStatus::duplicate,
+               C = DecisionStatus::conflict;
+    const DecisionStatus expect[] = {A, D, A, C, A, D, A, C, C, A, A, C, A, A, A, C, A, A, A, A};
+
+    auto out = MUST(store_->apply_decisions(batch, now));
+    ASSERT_EQ(out.size(), batch.size());
+    std::set<std::int64_t> applied;
+    for (size_t i = 0; i < batch.size(); ++i) {
+        EXPECT_EQ(out[i].decision_id, batch[i].decision_id) << i;
+        EXPECT_EQ(out[i].status, expect[i]) << i << " " << out[i].message;
+        if (expect[i] == A) {
+            EXPECT_EQ(out[i].submission_id, batch[i].submission_id) << i;
+            EXPECT_EQ(out[i].state, state_after(batch[i].verdict)) << i;
+            applied.insert(batch[i].submission_id);
+        }
+    }
+    EXPECT_EQ(applied.size(), 13u);
+    EXPECT_EQ(out[1].submission_id, subs[0]);
+    EXPECT_EQ(out[1].state, SubmissionState::approved);
+    EXPECT_EQ(out[1].message, "already applied: approve by rev at " + std::to_string(T2 + 1));
+    EXPECT_EQ(out[5].submission_id, subs[1]);
+    EXPECT_EQ(out[5].message, "already applied: approve by rev at " + std::to_string(now));
+    EXPECT_FALSE(out[3].state.has_value());
+    EXPECT_EQ(out[3].message, "unknown submission");
+    EXPECT_EQ(out[7].message, "already decided (approved)");
+    EXPECT_EQ(out[8].message, "leased to another reviewer");
+    EXPECT_EQ(out[8].state, SubmissionState::leased);
+    EXPECT_EQ(out[11].message, "decision_id is required");
+    EXPECT_EQ(out[15].message, "leased to another reviewer");
+
+    // Exactly one event and one audit record per applied decision, events in decision order.
+    auto events = MUST(store_->events_since(0, 1000));
+    ASSERT_EQ(events.size(), events_before + applied.size());
+    std::set<std::int64_t> evented;
+    for (size_t i = events_before; i < events.size(); ++i) {
+        EXPECT_EQ(events[i].type, "decision");
+        EXPECT_TRUE(evented.insert(events[i].submission_id).second) << events[i].submission_id;
+        if (i > events_before) {
+            EXPECT_GT(events[i].cursor, events[i - 1].cursor);
+            EXPECT_GT(events[i].submission_id, events[i - 1].submission_id);
+        }
+    }
+    EXPECT_EQ(evented, applied);
+    EXPECT_EQ(decision_audits(*store_), applied.size() + 1);
+    for (auto id : applied) {
+        AuditFilter f;
+        f.submission_id = id;
+        EXPECT_EQ(MUST(store_->audit_list(f, 10, 0)).size(), 1u) << id;
+    }
+    EXPECT_EQ(MUST(store_->stats(now)).reviewers.at(0).decisions, std::int64_t(applied.size() + 1));
+
+    // The rows hold what was applied; untouched rows keep their leases.
+    auto s3 = MUST(store_->get_submission(subs[3]));
+    EXPECT_EQ(s3.state, SubmissionState::rejected);
+    ASSERT_TRUE(s3.decision);
+    EXPECT_EQ(s3.decision->note, "too dark");
+    EXPECT_EQ(s3.decision->reasons, std::vector<std::string>{"blurry"});
+    EXPECT_EQ(s3.decision->decided_at, T2);
+    EXPECT_FALSE(s3.lease);
+    EXPECT_EQ(MUST(store_->get_submission(subs[10])).decision->reviewer, "rev");
+    EXPECT_EQ(MUST(store_->get_submission(subs[14])).state, SubmissionState::leased);
+    EXPECT_EQ(MUST(store_->get_submission(subs[15])).state, SubmissionState::leased);
+}
+
+}  // namespace
+}  // namespace pd::test
