@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs the Debian packages, checks the layering
-# rule, builds release and runs every test, builds ASan+UBSan and runs every test again, then
-# runs the libFuzzer target briefly. This is what CI runs (.ci/run).
+# rule, builds release and runs every test, prints the server's load figures (a short run of
+# scripts/load.sh on both backends), builds ASan+UBSan and runs every test again, then runs
+# the libFuzzer targets briefly. This is what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -18,6 +19,9 @@ bash scripts/build.sh release
 
 stamp "test release"
 ctest --preset release -j 2 --timeout 900
+
+stamp "load smoke: photodeskd on both backends, 10,000 pending, with pgbench (figures only)"
+bash scripts/load.sh --quick --build-dir build/release
 
 stamp "build asan+ubsan"
 bash scripts/build.sh asan

@@ -7,6 +7,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <mutex>
+
 namespace pd::engine {
 
 // The face width the working image is scaled to (px). A little larger than the output's
@@ -38,8 +40,26 @@ static void composite_on_white(cv::Mat& bgr, const cv::Mat& alpha) {
     }
 }
 
+// OpenCV builds its CIELAB lookup tables on first use without a lock: two threads converting
+// at once for the first time both build them and one copy leaks (seen under ASan with two
+// ingest workers). Build them once here, before any engine is shared between threads.
+static void warm_up_opencv_tables() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        cv::Mat3b px8(1, 1, cv::Vec3b(10, 20, 30));
+        cv::Mat3f px32;
+        px8.convertTo(px32, CV_32FC3, 1.0 / 255.0);
+        cv::Mat out;
+        for (const cv::Mat& m : {cv::Mat(px8), cv::Mat(px32)}) {
+            cv::cvtColor(m, out, cv::COLOR_BGR2Lab);
+            cv::cvtColor(out, out, cv::COLOR_Lab2BGR);
+        }
+    });
+}
+
 Result<PhotoEngine> PhotoEngine::create(EngineConfig config, std::shared_ptr<const FaceModel> faces) {
     if (!faces) return make_error(ErrorCode::InvalidArgument, "PhotoEngine needs a face model");
+    warm_up_opencv_tables();
     if (auto st = validate_check_settings(config.checks); !st) return st.error();
     return PhotoEngine(std::move(config), std::move(faces));
 }

@@ -114,7 +114,9 @@ void expect_spec_photo(const std::string& name, const std::vector<std::uint8_t>&
     EXPECT_GT(n, 20000) << "too few background border pixels to judge";
     EXPECT_LE(worst, S.background_max_delta_e) << "worst border pixel at " << worst_at;
     EXPECT_LE(worst, 5.0);
-    if (n > 0) EXPECT_LE(sum / n, 1.0) << "mean border ΔE00";
+    if (n > 0) {
+        EXPECT_LE(sum / n, 1.0) << "mean border ΔE00";
+    }
 
     // [head] The checks measure the head inside the bands.
     ASSERT_GE(o.checks.size(), 20u);

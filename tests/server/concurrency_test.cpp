@@ -238,7 +238,9 @@ TEST_P(ServerTest, ConcurrencySixteenReviewersDecideEveryItemExactlyOnce) {
     for (const auto& a : audit) {
         audit_items.insert(a.submission_id);
         auto who = t.decided_by.find(a.submission_id);
-        if (who != t.decided_by.end()) EXPECT_EQ(a.actor, who->second) << "submission " << a.submission_id;
+        if (who != t.decided_by.end()) {
+            EXPECT_EQ(a.actor, who->second) << "submission " << a.submission_id;
+        }
     }
     EXPECT_EQ(audit.size(), size_t(kItems));
     EXPECT_EQ(audit_items.size(), size_t(kItems));

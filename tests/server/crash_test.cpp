@@ -139,7 +139,8 @@ TEST_P(ServerTest, CrashKillNineKeepsEveryAcknowledgedDecision) {
     if (!s.unanswered.empty()) {
         auto r = must_respond(rev1.push_decisions(s.unanswered), "re-push unanswered");
         ASSERT_EQ(r.status, 200) << r.body;
-        for (const auto& res : r.json()["results"])
+        const nlohmann::json body = r.json();  // keep the document alive while iterating
+        for (const auto& res : body["results"])
             EXPECT_TRUE(res["status"] == "duplicate" || res["status"] == "conflict" || res["status"] == "applied")
                 << res.dump();
     }
@@ -194,7 +195,8 @@ TEST_P(ServerTest, CrashKillNineKeepsEveryAcknowledgedDecision) {
         }
         auto p = must_respond(rev2.push_decisions(batch), "push after restart");
         ASSERT_EQ(p.status, 200) << p.body;
-        for (const auto& res : p.json()["results"]) {
+        const nlohmann::json answer = p.json();  // keep the document alive while iterating
+        for (const auto& res : answer["results"]) {
             EXPECT_EQ(res["status"], "applied") << res.dump();
             decided_after.insert(res["submission_id"].get<std::int64_t>());
         }

@@ -8,6 +8,7 @@
 // Exit codes: 0 ok; 1 a command-line or config problem; 2 some rows/items failed (ingest);
 // 3 the store or the network failed.
 #include <CLI/CLI.hpp>
+#include <opencv2/core/utility.hpp>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -16,6 +17,9 @@
 
 int main(int argc, char** argv) {
     using namespace pd::photodeskd;
+    // Parallelism is per request / per ingest worker ([ingest] workers); OpenCV's own pool
+    // on top would oversubscribe the cores, as in photodesk-cli.
+    cv::setNumThreads(1);
     CLI::App app{"photodeskd: the PhotoDesk review-queue server"};
     app.require_subcommand(1);
 
