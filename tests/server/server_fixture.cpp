@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -118,6 +119,8 @@ void ServerTest::start_server() {
     pid_ = ::fork();
     ASSERT_GE(pid_, 0);
     if (pid_ == 0) {
+        // The server dies with the test process, even when a test crashes.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         ::dup2(pipefd[1], STDOUT_FILENO);
         const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) ::dup2(fd, STDERR_FILENO);
