@@ -36,3 +36,11 @@ find_package(OpenSSL REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 find_package(CURL REQUIRED)
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+
+# Workstation (src/workstation): Dear ImGui 1.86 from libimgui-dev (a static library that
+# already holds the GLFW and OpenGL3 backends; links -lstb), GLFW, and OpenGL through glvnd's
+# libGL, which exports every core entry point (so no loader is needed).
+pkg_check_modules(IMGUI REQUIRED IMPORTED_TARGET imgui)
+pkg_check_modules(GLFW REQUIRED IMPORTED_TARGET glfw3)
+set(OpenGL_GL_PREFERENCE GLVND)
+find_package(OpenGL REQUIRED)
