@@ -139,6 +139,7 @@ public:
     Result<Response> metrics();
     Result<Response> me();
     Result<Response> reasons();
+    Result<Response> queue();   // GET /v1/queue: size and SLA figures for a status bar
     Result<Response> ingest(const nlohmann::json& meta, std::span<const unsigned char> photo,
                             std::string filename);
     Result<Response> submission(std::int64_t id);

@@ -87,6 +87,7 @@ Result<Response> ApiClient::healthz() { return get("/healthz"); }
 Result<Response> ApiClient::metrics() { return get("/metrics"); }
 Result<Response> ApiClient::me() { return get("/v1/me"); }
 Result<Response> ApiClient::reasons() { return get("/v1/reasons"); }
+Result<Response> ApiClient::queue() { return get("/v1/queue"); }
 Result<Response> ApiClient::stats() { return get("/v1/stats"); }
 Result<Response> ApiClient::sla() { return get("/v1/sla"); }
 

@@ -12,7 +12,8 @@ using detail::Node;
 Result<domain::ServerSettings> parse_server_settings(std::string_view toml_text, std::string_view origin) {
     domain::ServerSettings s;
     Status status = detail::parse_document(toml_text, origin, [&](const Node& root) {
-        root.allow_only({"http", "storage", "lease", "decisions", "ingest", "feeds", "tls", "log"});
+        root.allow_only({"http", "storage", "lease", "decisions", "ingest", "queue", "feeds", "tls",
+                         "log"});
 
         const Node http = root.table("http");
         http.allow_only({"listen", "threads", "max_json_bytes", "max_upload_bytes",
@@ -47,10 +48,15 @@ Result<domain::ServerSettings> parse_server_settings(std::string_view toml_text,
         s.max_batch = decisions.int_in("max_batch", 1, 10000);
 
         const Node ingest = root.table("ingest");
-        ingest.allow_only({"workers", "thumbnail_width", "spec"});
+        ingest.allow_only({"workers", "thumbnail_width", "spec", "submitted_at_max_skew_seconds"});
         s.ingest_workers = ingest.int_in("workers", 1, 256);
         s.thumbnail_width = ingest.int_in("thumbnail_width", 16, 1024);
         s.spec = ingest.string("spec");
+        s.submitted_at_max_skew_s = ingest.int_in("submitted_at_max_skew_seconds", 0, 3600);
+
+        const Node queue = root.table("queue");
+        queue.allow_only({"cache_seconds"});
+        s.queue_cache_s = queue.int_in("cache_seconds", 0, 300);
 
         const Node feeds = root.table("feeds");
         feeds.allow_only({"events_default_limit", "events_max_limit", "audit_default_limit",

@@ -34,6 +34,11 @@ struct ServerSettings {
     int ingest_workers = 2;                  // engine jobs at once (server and bulk CLI)
     int thumbnail_width = 160;
     std::string spec = "chsi-2017";          // spec profile the queue standardizes to
+    int submitted_at_max_skew_s = 300;       // an admin's backlog submitted_at may be this far
+                                             // ahead of the server's clock
+
+    // [queue]
+    int queue_cache_s = 5;                   // GET /v1/queue answers are reused this long
 
     // [feeds]
     int events_default_limit = 500, events_max_limit = 5000;

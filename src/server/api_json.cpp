@@ -15,6 +15,26 @@ static json opt_json(const std::string& text) {
     return j.is_discarded() ? json(nullptr) : j;
 }
 
+// The earlier attempts as a reviewer compares them: the decision in force (a supervisor's
+// overturn dates it), or nulls while undecided.
+static json history_json(const std::vector<storage::AttemptSummary>& history) {
+    json out = json::array();
+    for (const auto& a : history) {
+        const auto& d = a.decision;
+        out.push_back(
+            {{"submission_id", a.submission_id},
+             {"attempt", a.attempt},
+             {"state", storage::to_string(a.state)},
+             {"verdict", d ? json(storage::to_string(d->verdict)) : json(nullptr)},
+             {"reasons", d ? json(d->reasons) : json::array()},
+             {"note", d ? d->note : std::string()},
+             {"decided_at", d ? json(d->overturned_by.empty() ? d->decided_at : d->overturned_at)
+                              : json(nullptr)},
+             {"thumbnail", a.thumbnail}});
+    }
+    return out;
+}
+
 json to_json(const storage::Submission& s, bool mask_ids) {
     const auto& st = s.student;
     json j = {
@@ -39,6 +59,7 @@ json to_json(const storage::Submission& s, bool mask_ids) {
         {"lease", nullptr},
         {"decision", nullptr},
         {"checks", opt_json(s.checks_json)},
+        {"history", history_json(s.history)},
     };
     if (s.lease) j["lease"] = {{"reviewer", s.lease->reviewer}, {"expires_at", s.lease->expires_at}};
     if (s.decision) {

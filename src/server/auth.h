@@ -17,7 +17,7 @@ std::string sha256_hex(std::string_view bytes);
 // Who may call an endpoint. `open` needs no token.
 enum class Access {
     open,         // /healthz, /metrics
-    any_user,     // /v1/me, /v1/reasons
+    any_user,     // /v1/me, /v1/reasons, /v1/queue
     ingest,       // ingest, admin
     reviewer,     // reviewer only: leases and decisions
     items,        // reviewer (own leases, checked per item), supervisor, admin

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <limits>
+#include <optional>
 
 #include "server/api_error.h"
 #include "server/api_json.h"
@@ -210,6 +212,11 @@ void HttpServer::install_routes() {
         send_json(res, 200, {{"reasons", list}});
     }));
 
+    // Workstations' status bars poll this; the service caches the answer ([queue] cache_seconds).
+    H.Get("/v1/queue", wrap("/v1/queue", Access::any_user, Body::none, [&S](const Req&, Res& res, const Caller&) {
+        send_json(res, 200, S.queue());
+    }));
+
     // [SECTION] ingest
     H.Post("/v1/submissions", wrap("/v1/submissions", Access::ingest, Body::upload,
                                    [&S, &M](const Req& req, Res& res, const Caller& c) {
@@ -226,10 +233,18 @@ void HttpServer::install_routes() {
         st.school = f.str("school");
         st.station = f.str_or("station", "");
         st.grade = f.str("grade");
+        std::optional<std::int64_t> submitted_at;
+        if (f.has("submitted_at")) {
+            ReviewService::require_may_set_submitted_at(c);   // 403 before the value is read
+            submitted_at = f.int_or("submitted_at", 0, std::numeric_limits<std::int64_t>::min(),
+                                    std::numeric_limits<std::int64_t>::max());
+        }
         const std::string& photo = req.get_file_value("photo").content;
         try {
-            auto r = S.ingest(c, st, {reinterpret_cast<const unsigned char*>(photo.data()), photo.size()});
+            auto r = S.ingest(c, st, {reinterpret_cast<const unsigned char*>(photo.data()), photo.size()},
+                              submitted_at);
             M.count("photodesk_ingest_total", "result", "added");
+            M.count("photodesk_ingest_analysis_total", "source", r.reused ? "reused" : "engine");
             json body = {{"status", "added"}, {"submission", to_json(r.submission, false)}};
             if (!r.spec_error.empty()) body["spec_error"] = r.spec_error;
             send_json(res, 201, body);

@@ -1,11 +1,9 @@
+// ReviewService (review_service.h): leases, decisions, reads, supervisors' reports, admin. The
+// ingest section is in review_ingest.cpp.
 #include "server/review_service.h"
-
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <map>
 #include <mutex>
 #include <random>
@@ -13,13 +11,11 @@
 #include "config/config.h"
 #include "domain/id_number.h"
 #include "engine/crop/crop.h"
-#include "engine/decode/decode.h"
 #include "exchange/export_package.h"
 #include "server/api_error.h"
 #include "server/api_json.h"
 #include "server/auth.h"
 #include "setup/engine_setup.h"
-#include "wire/engine_json.h"
 
 namespace pd::server {
 
@@ -29,31 +25,15 @@ using storage::SubmissionState;
 
 namespace {
 
-// Holds one engine slot for the lifetime of the guard.
-struct SlotGuard {
-    explicit SlotGuard(std::counting_semaphore<256>& s) : s_(s) { s_.acquire(); }
-    ~SlotGuard() { s_.release(); }
-    std::counting_semaphore<256>& s_;
-};
-
-std::vector<unsigned char> encode(const cv::Mat& img, const char* ext, std::vector<int> params = {}) {
-    std::vector<unsigned char> out;
-    if (img.empty() || !cv::imencode(ext, img, out, params))
-        fail(500, "internal", std::string("could not encode ") + ext);
-    return out;
-}
-
-cv::Mat thumbnail_of(const cv::Mat& bgr, int width) {
-    cv::Mat small;
-    const double k = double(width) / bgr.cols;
-    cv::resize(bgr, small, cv::Size(width, std::max(1, int(std::lround(bgr.rows * k)))), 0, 0,
-               k < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-    return small;
-}
-
 bool is_live_lease_of(const storage::Submission& s, const std::string& who, std::int64_t now) {
     return s.state == SubmissionState::leased && s.lease && s.lease->reviewer == who &&
            s.lease->expires_at > now;
+}
+
+// Still recorded as leased to `who`, expired or not: a decision from them applies (nobody has
+// claimed the item since; docs/storage.md).
+bool is_held_by(const storage::Submission& s, const std::string& who) {
+    return s.state == SubmissionState::leased && s.lease && s.lease->reviewer == who;
 }
 
 }  // namespace
@@ -66,111 +46,6 @@ std::int64_t ReviewService::now() const {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-// [SECTION] ingest
-
-IngestReply ReviewService::ingest(const Caller& by, storage::Student st,
-                                  std::span<const unsigned char> photo) {
-    auto need = [](const std::string& v, const char* field) {
-        if (v.empty())
-            fail(400, "invalid_field", std::string("meta.") + field + ": is required",
-                 std::string("meta.") + field);
-    };
-    need(st.name, "name");
-    need(st.id_number, "id_number");
-    need(st.student_no, "student_no");
-    need(st.school, "school");
-    need(st.grade, "grade");
-    auto id = domain::validate_id_number(st.id_number);
-    if (!id)
-        fail(422, "invalid_id_number", "meta.id_number: " + id.error().message, "meta.id_number");
-    st.id_number = id.value();
-    if (photo.empty()) fail(400, "invalid_field", "photo: the file is empty", "photo");
-    if (std::int64_t(photo.size()) > p_.settings.max_upload_bytes)
-        fail(413, "payload_too_large",
-             "photo: " + std::to_string(photo.size()) + " bytes, over the limit of " +
-                 std::to_string(p_.settings.max_upload_bytes));
-
-    const std::int64_t at = now();
-    auto deadline = p_.calendar.sla_deadline(at);
-    if (!deadline) fail(503, "calendar_missing_year", deadline.error().message);
-
-    // Refuse early (no engine run) when an attempt is already in review; add_submission
-    // decides authoritatively below.
-    {
-        auto store = stores().acquire();
-        auto history = must(store->student_history(st.id_number));
-        if (!history.empty()) {
-            const auto& last = history.back();
-            if (last.state == SubmissionState::pending || last.state == SubmissionState::leased)
-                throw ApiError(409, "in_review",
-                               "the student already has attempt " + std::to_string(last.attempt) +
-                                   " in review",
-                               "", {{"submission_id", last.id}, {"attempt", last.attempt}});
-        }
-    }
-
-    if (!p_.engine) fail(500, "internal", "this process was started without the photo engine");
-    const engine::PhotoEngine& E = *p_.engine;
-    storage::NewSubmission ns;
-    ns.student = st;
-    ns.submitted_at = at;
-    ns.sla_deadline = deadline.value();
-    std::string spec_error;
-    {
-        SlotGuard slot(engine_slots_);
-        auto head = engine::decode_image(photo, {E.config().settings.max_pixels, 64, true});
-        if (!head) fail(422, "bad_image", "photo: " + head.error().message, "photo");
-        const bool final_size = head->facts.width == E.config().spec.width &&
-                                head->facts.height == E.config().spec.height;
-        auto outcome = final_size ? E.check_final(photo) : E.standardize(photo);
-        if (!outcome) {
-            if (outcome.error().code == ErrorCode::Internal) fail_internal(outcome.error());
-            fail(422, "bad_image", "photo: " + outcome.error().message, "photo");
-        }
-        const auto& o = outcome.value();
-        if (o.spec_error) spec_error = o.spec_error->message;
-        ns.checks_json = wire::report_json(o, E.config().spec, E.config().settings.version).dump();
-
-        auto store = stores().acquire();
-        ns.images.original = must(store->put_image(photo));
-        if (o.photo) {
-            ns.images.standardized =
-                final_size ? ns.images.original : must(store->put_image(o.photo->jpeg.bytes));
-            if (!o.photo->alpha.empty()) {
-                cv::Mat a8;
-                o.photo->alpha.convertTo(a8, CV_8U, 255.0);
-                ns.images.matte = must(store->put_image(encode(a8, ".png")));
-            }
-            ns.images.thumbnail = must(store->put_image(
-                encode(thumbnail_of(o.photo->bgr, p_.settings.thumbnail_width), ".jpg",
-                       {cv::IMWRITE_JPEG_QUALITY, 85})));
-        } else if (!o.analysis.working.empty()) {
-            ns.images.thumbnail = must(store->put_image(
-                encode(thumbnail_of(o.analysis.working, p_.settings.thumbnail_width), ".jpg",
-                       {cv::IMWRITE_JPEG_QUALITY, 85})));
-        }
-    }
-
-    auto store = stores().acquire();
-    auto added = must(store->add_submission(ns));
-    switch (added.status) {
-        case storage::AddStatus::added: break;
-        case storage::AddStatus::in_review:
-            throw ApiError(409, "in_review",
-                           "the student already has attempt " + std::to_string(added.attempt) +
-                               " in review",
-                           "", {{"submission_id", added.id}, {"attempt", added.attempt}});
-        case storage::AddStatus::needs_unlock:
-            throw ApiError(409, "needs_unlock",
-                           "the student's attempt " + std::to_string(added.attempt) + " is " +
-                               storage::to_string(added.blocking_state) +
-                               ": an admin must unlock the student before a new attempt",
-                           "", {{"submission_id", added.id}, {"attempt", added.attempt}});
-    }
-    (void)by;
-    return {must(store->get_submission(added.id)), spec_error};
 }
 
 // [SECTION] reviewer
@@ -267,7 +142,7 @@ std::string ReviewService::crop_and_render(const storage::Submission& s, const j
                                            const std::string& field) {
     if (!p_.engine) fail(500, "internal", "this process was started without the photo engine");
     const engine::PhotoEngine& E = *p_.engine;
-    SlotGuard slot(engine_slots_);
+    EngineSlot slot(engine_slots_);
     std::vector<unsigned char> original;
     {
         auto store = stores().acquire();
@@ -320,7 +195,7 @@ std::vector<storage::DecisionOutcome> ReviewService::decide(const Caller& by, co
         batch.push_back(std::move(x));
         crops.push_back(v.crop);
     }
-    // Re-crops: render only for items this reviewer holds now (a retry of an applied decision
+    // Re-crops: render only for items this reviewer holds (a retry of an applied decision
     // or a conflict renders nothing; the store answers those).
     for (size_t i = 0; i < batch.size(); ++i) {
         if (!crops[i]) continue;
@@ -330,14 +205,14 @@ std::vector<storage::DecisionOutcome> ReviewService::decide(const Caller& by, co
             auto r = store->get_submission(batch[i].submission_id);
             if (r) s = std::move(r).value();
         }
-        if (s && is_live_lease_of(*s, by.name, t))
+        if (s && is_held_by(*s, by.name))
             batch[i].recropped_image = crop_and_render(*s, *crops[i], "decisions[" + std::to_string(i) + "].crop");
     }
     auto store = stores().acquire();
     return must(store->apply_decisions(batch, now()));
 }
 
-storage::Submission ReviewService::submission(const Caller& by, std::int64_t id) {
+storage::Submission ReviewService::load_submission(std::int64_t id) {
     auto store = stores().acquire();
     auto s = store->get_submission(id);
     if (!s) {
@@ -345,15 +220,49 @@ storage::Submission ReviewService::submission(const Caller& by, std::int64_t id)
             fail(404, "not_found", "no submission " + std::to_string(id));
         fail_internal(s.error());
     }
-    if (by.role == Role::reviewer && !is_live_lease_of(s.value(), by.name, now()))
-        fail(403, "forbidden", "submission " + std::to_string(id) + " is not leased to you");
     return std::move(s).value();
+}
+
+storage::Submission ReviewService::submission(const Caller& by, std::int64_t id) {
+    auto s = load_submission(id);
+    if (by.role == Role::reviewer && !is_live_lease_of(s, by.name, now()))
+        fail(403, "forbidden", "submission " + std::to_string(id) + " is not leased to you");
+    return s;
+}
+
+// The reviewer compares the attempt they hold with the student's earlier ones: the history in
+// the item names them, and their thumbnail and standardized image may be read. An attempt
+// still pending or leased has no later attempt (ingest refuses one), so the common refusal
+// costs no query.
+void ReviewService::require_later_attempt_held(const Caller& by, const storage::Submission& s,
+                                               const std::string& kind) {
+    const std::string denied = "submission " + std::to_string(s.id) + " is not leased to you";
+    if (s.state == SubmissionState::pending || s.state == SubmissionState::leased)
+        fail(403, "forbidden", denied);
+    std::vector<storage::Submission> attempts;
+    {
+        auto store = stores().acquire();
+        attempts = must(store->student_history(s.student.id_number));
+    }
+    const std::int64_t t = now();
+    const auto held = std::find_if(attempts.begin(), attempts.end(), [&](const storage::Submission& a) {
+        return a.attempt > s.attempt && is_live_lease_of(a, by.name, t);
+    });
+    if (held == attempts.end()) fail(403, "forbidden", denied);
+    if (kind != "thumbnail" && kind != "standardized")
+        fail(403, "forbidden",
+             "submission " + std::to_string(s.id) + " is attempt " + std::to_string(s.attempt) +
+                 " of the student whose attempt " + std::to_string(held->attempt) +
+                 " is leased to you: of an earlier attempt only the thumbnail and standardized "
+                 "images may be read, not '" + kind + "'");
 }
 
 std::vector<unsigned char> ReviewService::image(const Caller& by, std::int64_t id,
                                                 const std::string& kind, std::string* content_type,
                                                 std::string* sha256) {
-    const auto s = submission(by, id);
+    const auto s = load_submission(id);
+    if (by.role == Role::reviewer && !is_live_lease_of(s, by.name, now()))
+        require_later_attempt_held(by, s, kind);
     std::string hash;
     std::string type = "image/jpeg";
     if (kind == "original") hash = s.images.original, type = "application/octet-stream";
@@ -478,6 +387,36 @@ json ReviewService::sla() {
               {"on_time", s.decided_on_time},
               {"late", s.decided - s.decided_on_time},
               {"compliance", s.decided ? double(s.decided_on_time) / s.decided : 1.0}}}};
+}
+
+// [SECTION] any user
+
+json ReviewService::queue() {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    const auto fresh_for = std::chrono::seconds(p_.settings.queue_cache_s);
+    const auto tick = std::chrono::steady_clock::now();
+    if (!queue_cached_.is_null() && tick - queue_cached_at_ < fresh_for) return queue_cached_;
+
+    const std::int64_t t = now();
+    // "Due today": the deadline falls before the next local midnight of the calendar's zone.
+    const int offset = p_.calendar.utc_offset_minutes();
+    const std::int64_t end_of_day =
+        domain::local_midnight(domain::add_days(domain::local_date(t, offset), 1), offset);
+    storage::QueueFigures q;
+    {
+        auto store = stores().acquire();
+        q = must(store->queue_figures(t, end_of_day));
+    }
+    queue_cached_ = {{"now", t},
+                     {"open", q.open},
+                     {"pending", q.open - q.leased},
+                     {"leased", q.leased},
+                     {"overdue", q.overdue},
+                     {"due_today", q.due_today},
+                     {"due_24h", q.due_24h},
+                     {"oldest_deadline", q.oldest_deadline}};
+    queue_cached_at_ = tick;
+    return queue_cached_;
 }
 
 static std::string export_file_name(const std::string& school, const std::string& grade) {

@@ -14,8 +14,9 @@
 namespace pd::storage {
 
 // pending -> leased -> approved | rejected; approved -> locked once exported.
-// A lease past its expiry is still stored as `leased` but every operation treats it as
-// pending (no sweeper thread is needed; claim simply takes it).
+// A lease past its expiry is still stored as `leased`; claim and the queue figures treat it as
+// pending (no sweeper thread is needed; claim simply takes it). Until someone else claims it,
+// the reviewer it is recorded for may still decide on it or renew it.
 enum class SubmissionState { pending, leased, approved, rejected, locked };
 enum class Verdict { approve, reject, approve_recropped };
 enum class Role { reviewer, supervisor, ingest, admin };
@@ -61,6 +62,16 @@ struct DecisionSummary {
     std::int64_t overturned_at = 0;
 };
 
+// One earlier attempt of a student, as the "history" of a later attempt shows it: its state,
+// the decision in force (if decided) and its thumbnail hash.
+struct AttemptSummary {
+    std::int64_t submission_id = 0;
+    int attempt = 1;
+    SubmissionState state = SubmissionState::pending;
+    std::optional<DecisionSummary> decision;
+    std::string thumbnail;              // SHA-256 hex, or empty
+};
+
 struct Submission {
     std::int64_t id = 0;
     Student student;
@@ -73,6 +84,10 @@ struct Submission {
     std::vector<std::string> flags;     // e.g. "duplicate_image"
     std::optional<Lease> lease;         // set while stored as leased (check expires_at vs now)
     std::optional<DecisionSummary> decision;
+    // The student's earlier attempts (attempt < this one), oldest first. Filled by
+    // get_submission and claim; empty for attempt 1 and in list results (student_history,
+    // lock_for_export).
+    std::vector<AttemptSummary> history;
 };
 
 struct NewSubmission {
@@ -200,6 +215,26 @@ struct SlaSummary {
     std::int64_t oldest_deadline = 0;  // earliest deadline among open items (0 when none)
     std::int64_t decided = 0;
     std::int64_t decided_on_time = 0;  // applied_at < deadline
+};
+
+// The queue's size and SLA figures for a status bar (GET /v1/queue). Deadlines are exclusive
+// bounds, as in SlaSummary.
+struct QueueFigures {
+    std::int64_t open = 0;             // pending or leased (expired leases included)
+    std::int64_t leased = 0;           // live leases: lease_expires > now
+    std::int64_t overdue = 0;          // open with deadline <= now
+    std::int64_t due_today = 0;        // open with now < deadline <= end of the local day
+    std::int64_t due_24h = 0;          // open with now < deadline <= now + 24 h
+    std::int64_t oldest_deadline = 0;  // earliest deadline among open items (0 when none)
+};
+
+// What the engine made of one original image, as kept on a submission whose standardized
+// image is still the engine's own (never re-cropped, never overturned): reusable for the same
+// bytes when the report's engine version and spec match.
+struct EngineOutput {
+    std::int64_t submission_id = 0;
+    std::string checks_json;           // the engine's report (carries engine_version and spec)
+    ImageHashes images;
 };
 
 struct User {

@@ -29,6 +29,16 @@ std::int64_t sql::Row::i64(size_t i) const {
 
 std::string to_json_array(const std::vector<std::string>& v) { return nlohmann::json(v).dump(); }
 
+std::string sql_placeholders(size_t n) {
+    std::string out;
+    for (size_t i = 1; i <= n; ++i) {
+        if (i > 1) out += ", ";
+        out += '$';
+        out += std::to_string(i);
+    }
+    return out;
+}
+
 std::vector<std::string> from_json_array(const std::string& json) {
     if (json.empty()) return {};
     auto j = nlohmann::json::parse(json, nullptr, false);
@@ -338,6 +348,39 @@ Result<SlaSummary> SqlStore::sla_summary(std::int64_t now) {
         out.decided = decided.at(0).i64(0);
         if (out.decided > 0) out.decided_on_time = decided[0].i64(1);
         return out;
+    });
+}
+
+// Every count is a range scan of an index that holds only the rows it counts: the partial
+// submissions_open (sla_deadline, id) index has only open rows, in deadline order, and live
+// leases come from the small partial submissions_leased index. The open total is counted as
+// overdue + not overdue, two ranges of submissions_open: a bare COUNT(*) over the state filter
+// lets SQLite pick a full scan of submissions_export (every row ever, decided ones included).
+Result<QueueFigures> SqlStore::queue_figures(std::int64_t now, std::int64_t end_of_day) {
+    return tx<QueueFigures>(false, [&] {
+        const auto r = conn_->query(
+            "SELECT "
+            "(SELECT COUNT(*) FROM submissions WHERE state IN ('pending','leased') "
+            "AND sla_deadline <= $1), "
+            "(SELECT COUNT(*) FROM submissions WHERE state IN ('pending','leased') "
+            "AND sla_deadline > $1), "
+            "(SELECT COUNT(*) FROM submissions WHERE state = 'leased' AND lease_expires > $1), "
+            "(SELECT COUNT(*) FROM submissions WHERE state IN ('pending','leased') "
+            "AND sla_deadline > $1 AND sla_deadline <= $2), "
+            "(SELECT COUNT(*) FROM submissions WHERE state IN ('pending','leased') "
+            "AND sla_deadline > $1 AND sla_deadline <= $3), "
+            "(SELECT sla_deadline FROM submissions WHERE state IN ('pending','leased') "
+            "ORDER BY sla_deadline, id LIMIT 1)",
+            {now, end_of_day, now + 24 * 3600});
+        const auto& row = r.at(0);
+        QueueFigures q;
+        q.overdue = row.i64(0);
+        q.open = q.overdue + row.i64(1);
+        q.leased = row.i64(2);
+        q.due_today = row.i64(3);
+        q.due_24h = row.i64(4);
+        q.oldest_deadline = row.i64(5);
+        return q;
     });
 }
 

@@ -41,6 +41,8 @@ public:
 
     Result<AddedSubmission> add_submission(const NewSubmission& s) override;
     Result<Submission> get_submission(std::int64_t id) override;
+    Result<std::vector<EngineOutput>> engine_outputs(const std::string& original_sha256,
+                                                     int limit) override;
     Result<std::vector<Submission>> student_history(const std::string& id_number) override;
     Status unlock_student(const std::string& admin, const std::string& id_number,
                           const std::string& note, std::int64_t now) override;
@@ -67,6 +69,7 @@ public:
                                                 int offset) override;
     Result<Stats> stats(std::int64_t now) override;
     Result<SlaSummary> sla_summary(std::int64_t now) override;
+    Result<QueueFigures> queue_figures(std::int64_t now, std::int64_t end_of_day) override;
 
     Result<User> add_user(const std::string& name, Role role, const std::string& token_hash,
                           std::int64_t now) override;
@@ -87,6 +90,9 @@ private:
     // Loads the given submissions (any order, repeats allowed) with one statement per
     // kMaxStatementParams ids, in id order; lock_rows takes their row locks in that order.
     std::map<std::int64_t, Submission> load_many(std::vector<std::int64_t> ids, bool lock_rows);
+    // Fills the history of every submission with attempt > 1 among `subs`: one statement per
+    // kMaxStatementParams such items, none when there are none (sql_store_queue.cpp).
+    void load_history(const std::vector<Submission*>& subs);
     // Runs `head` + "(c1, c2, ...), (...)" + `tail` with one row of parameters per element of
     // `rows`, as few statements as kMaxStatementParams allows (rows keep their order). Each
     // entry of `cols` is the column's expression with '?' standing for its parameter, e.g.
@@ -119,6 +125,8 @@ extern const char* const kSubmissionSelect;
 Submission parse_submission(const sql::Row& r);
 std::string to_json_array(const std::vector<std::string>& v);
 std::vector<std::string> from_json_array(const std::string& json);
+// "$1, $2, ..., $n": the placeholders of an IN list whose parameters start at $1.
+std::string sql_placeholders(size_t n);
 
 // [SECTION] tx implementation (template, used by all sql_store_*.cpp files)
 template <class T, class F>

@@ -157,9 +157,11 @@ DecisionOutcome SqlStore::decide_one(const Decision& d, std::int64_t now, Decisi
         case SubmissionState::pending:
             return conflict("no lease: claim the item first");
         case SubmissionState::leased:
+            // An expired lease still recorded for this reviewer counts as theirs: a claim
+            // would have replaced lease_reviewer, so nobody else has worked on the item and
+            // a reviewer who was offline for a while does not lose their decision.
             if (!s->lease || s->lease->reviewer != d.reviewer)
                 return conflict("leased to another reviewer");
-            if (s->lease->expires_at <= now) return conflict("lease expired");
             break;
     }
 

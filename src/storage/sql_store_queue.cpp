@@ -110,7 +110,63 @@ Result<Submission> SqlStore::get_submission(std::int64_t id) {
         if (!s)
             throw StoreFailure{make_error(ErrorCode::NotFound,
                                           "no submission " + std::to_string(id))};
+        load_history({&*s});
         return *s;
+    });
+}
+
+// The earlier attempts of every item with attempt > 1, in one statement: each item joined to
+// its student's rows with a lower attempt number. The UNIQUE (student_id, attempt) index
+// serves the join as a range scan, so the cost is the number of earlier attempts, not the
+// size of the table.
+void SqlStore::load_history(const std::vector<Submission*>& subs) {
+    std::map<std::int64_t, Submission*> later;
+    for (Submission* s : subs)
+        if (s->attempt > 1) later.emplace(s->id, s);
+    if (later.empty()) return;
+    std::vector<std::int64_t> ids;
+    for (const auto& [id, s] : later) ids.push_back(id);
+    for (size_t at = 0; at < ids.size(); at += kMaxStatementParams) {
+        const size_t n = std::min(kMaxStatementParams, ids.size() - at);
+        sql::Params params(ids.begin() + std::ptrdiff_t(at), ids.begin() + std::ptrdiff_t(at + n));
+        const auto rows = conn_->query(
+            "SELECT c.id, e.id, e.attempt, e.state, e.img_thumbnail, e.verdict, e.reasons_json, "
+            "e.note, e.crop_json, e.decided_by, e.decided_at, e.overturned_by, e.overturned_at "
+            "FROM submissions c JOIN submissions e ON e.student_id = c.student_id AND "
+            "e.attempt < c.attempt WHERE c.id IN (" + sql_placeholders(n) + ") "
+            "ORDER BY c.id, e.attempt",
+            params);
+        for (const auto& r : rows) {
+            AttemptSummary a;
+            a.submission_id = r.i64(1);
+            a.attempt = int(r.i64(2));
+            a.state = parse_state(r.str(3)).value_or(SubmissionState::pending);
+            a.thumbnail = r.str(4);
+            if (!r.null(5)) {
+                a.decision = DecisionSummary{parse_verdict(r.str(5)).value_or(Verdict::approve),
+                                             from_json_array(r.str(6)), r.str(7), r.str(8),
+                                             r.str(9), r.i64(10), r.str(11), r.i64(12)};
+            }
+            later.at(r.i64(0))->history.push_back(std::move(a));
+        }
+    }
+}
+
+Result<std::vector<EngineOutput>> SqlStore::engine_outputs(const std::string& original,
+                                                           int limit) {
+    return tx<std::vector<EngineOutput>>(false, [&] {
+        // submissions_original serves the lookup. A decided item's crop_json is '' unless the
+        // decision in force is a re-crop; an overturn may have re-cropped and then been
+        // overturned again, so overturned items are skipped altogether.
+        const auto rows = conn_->query(
+            "SELECT id, checks_json, img_original, img_standardized, img_matte, img_thumbnail "
+            "FROM submissions WHERE img_original = $1 AND overturned_by IS NULL AND "
+            "(crop_json IS NULL OR crop_json = '') ORDER BY id DESC LIMIT $2",
+            {original, std::int64_t(std::max(limit, 0))});
+        std::vector<EngineOutput> out;
+        for (const auto& r : rows)
+            out.push_back({r.i64(0), r.str(1), {r.str(2), r.str(3), r.str(4), r.str(5)}});
+        return out;
     });
 }
 
@@ -183,6 +239,9 @@ Result<std::vector<Submission>> SqlStore::claim(const std::string& reviewer, int
         std::sort(out.begin(), out.end(), [](const Submission& a, const Submission& b) {
             return a.sla_deadline != b.sla_deadline ? a.sla_deadline < b.sla_deadline : a.id < b.id;
         });
+        std::vector<Submission*> items;
+        for (auto& sub : out) items.push_back(&sub);
+        load_history(items);
         return out;
     });
 }
@@ -192,13 +251,16 @@ Result<std::vector<Lease>> SqlStore::renew(const std::string& reviewer,
                                            std::int64_t lease_seconds, std::int64_t now) {
     if (lease_seconds < 1)
         return make_error(ErrorCode::InvalidArgument, "lease_seconds must be positive");
+    // An expired lease still recorded for the reviewer is renewed too: nobody claimed the
+    // item since (a claim would have replaced lease_reviewer), so the reviewer's work on it
+    // is not lost.
     return tx<std::vector<Lease>>(true, [&] {
         std::vector<Lease> out;
         for (auto id : ids) {
             auto r = conn_->query("UPDATE submissions SET lease_expires = $1 WHERE id = $2 AND "
-                                  "state = 'leased' AND lease_reviewer = $3 AND lease_expires > $4 "
+                                  "state = 'leased' AND lease_reviewer = $3 "
                                   "RETURNING id, lease_expires",
-                                  {now + lease_seconds, id, reviewer, now});
+                                  {now + lease_seconds, id, reviewer});
             if (!r.empty()) out.push_back({r[0].i64(0), reviewer, r[0].i64(1)});
         }
         return out;

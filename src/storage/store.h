@@ -48,7 +48,13 @@ public:
     // is consumed and the approved attempt superseded), and flags the same original image
     // used for different students on every submission involved.
     virtual Result<AddedSubmission> add_submission(const NewSubmission& s) = 0;
-    virtual Result<Submission> get_submission(std::int64_t id) = 0;  // NotFound
+    // With its history (earlier attempts). NotFound.
+    virtual Result<Submission> get_submission(std::int64_t id) = 0;
+    // What the engine made of this original image on earlier submissions whose standardized
+    // image is still the engine's own (no re-crop, no overturn), newest first, at most
+    // `limit`. Empty when the image was never ingested.
+    virtual Result<std::vector<EngineOutput>> engine_outputs(const std::string& original_sha256,
+                                                             int limit) = 0;
     // All attempts of one student, oldest first (empty when unknown).
     virtual Result<std::vector<Submission>> student_history(const std::string& id_number) = 0;
     // Lets a student whose photo is approved or locked submit a new attempt. NotFound when the
@@ -59,11 +65,13 @@ public:
     // [SECTION] leases
     // Leases up to n free items (pending, or leased with an expired lease) matching the
     // filter to `reviewer` until now + lease_seconds, earliest SLA deadline first (ties by id).
+    // Items come with their history (one extra statement for all items with attempt > 1).
     virtual Result<std::vector<Submission>> claim(const std::string& reviewer, int n,
                                                   std::int64_t lease_seconds, std::int64_t now,
                                                   const ClaimFilter& filter) = 0;
-    // Extends the reviewer's live leases among `ids`; returns the leases renewed (a lease
-    // already expired or taken by someone else is not renewed).
+    // Extends the leases among `ids` still recorded for the reviewer, expired ones included
+    // (nobody claimed them since); returns the leases renewed (an item someone else claimed,
+    // released or decided is not renewed).
     virtual Result<std::vector<Lease>> renew(const std::string& reviewer,
                                              const std::vector<std::int64_t>& ids,
                                              std::int64_t lease_seconds, std::int64_t now) = 0;
@@ -74,8 +82,10 @@ public:
     // [SECTION] decisions
     // One transaction for the whole batch; one outcome per decision, in input order.
     // applied: state, decision, audit record and event written. duplicate: this decision_id
-    // was applied before (no second effect). conflict: no live lease held by this reviewer,
-    // already decided, or unknown submission (message says which; state = current state).
+    // was applied before (no second effect). conflict: the item is not leased to this
+    // reviewer (never claimed, released, or claimed by someone else since the reviewer's lease
+    // expired), already decided, or unknown (message says which; state = current state).
+    // A lease that expired but is still the one recorded for the item counts as held.
     virtual Result<std::vector<DecisionOutcome>> apply_decisions(
         const std::vector<Decision>& batch, std::int64_t now) = 0;
     // A supervisor changes the decision of an approved or rejected item (refused once locked,
@@ -97,6 +107,9 @@ public:
                                                         int offset) = 0;
     virtual Result<Stats> stats(std::int64_t now) = 0;
     virtual Result<SlaSummary> sla_summary(std::int64_t now) = 0;
+    // One statement of index range scans (docs/storage.md): cheap at a million open items.
+    // `end_of_day`: the next local midnight after `now` (due_today's bound).
+    virtual Result<QueueFigures> queue_figures(std::int64_t now, std::int64_t end_of_day) = 0;
 
     // [SECTION] users
     // InvalidArgument when the name or token hash is taken.

@@ -80,6 +80,12 @@ json report_json(const engine::StandardizeOutcome& o, const domain::SpecProfile&
     for (const auto& f : a.faces) {
         j["faces"].push_back({{"box", {f.box.x, f.box.y, f.box.width, f.box.height}}, {"score", f.score}, {"face_width", f.face_width()}});
     }
+    if (a.has_face()) {
+        // The subject's 68 points (iBUG order) in working-image pixels, like the faces' boxes.
+        json points = json::array();
+        for (const auto& p : a.subject().points) points.push_back(pt(p));
+        j["landmarks"] = {{"space", "working"}, {"points", std::move(points)}};
+    }
     if (o.photo) {
         const auto& c = o.photo->crop;
         j["crop"] = {{"x", c.x}, {"y", c.y}, {"scale", c.scale}, {"crown_y", c.crown_y}, {"eye_y", c.eye_y},

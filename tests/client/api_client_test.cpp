@@ -267,6 +267,8 @@ TEST_F(ApiClientTest, TypedHelpersSendTheDocumentedBodies) {
     EXPECT_EQ(body_of(echoed(client.add_user("bob", "reviewer"))), (json{{"name", "bob"}, {"role", "reviewer"}}));
     EXPECT_EQ(echoed(client.stats())["path"], "/v1/stats");
     EXPECT_EQ(echoed(client.sla())["path"], "/v1/sla");
+    EXPECT_EQ(echoed(client.queue())["path"], "/v1/queue");
+    EXPECT_EQ(echoed(client.queue())["method"], "GET");
     EXPECT_EQ(echoed(client.healthz())["path"], "/healthz");
     EXPECT_EQ(echoed(client.metrics())["path"], "/metrics");
 }

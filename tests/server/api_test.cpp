@@ -1,7 +1,9 @@
 // Every endpoint of docs/api.md against a real photodeskd, on both backends.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "server/server_fixture.h"
 #include "support/test_support.h"
@@ -161,6 +163,33 @@ TEST_P(ServerTest, DecisionsAnswerAppliedDuplicateConflict) {
     auto sub = CALL(client("sup").submission(ids[0]));
     EXPECT_EQ(sub.json()["submission"]["decision"]["reasons"], json::array({"head_tilted"}));
     EXPECT_EQ(sub.json()["submission"]["decision"]["reviewer"], "rev1");
+}
+
+// A reviewer offline past their lease's expiry keeps their work unless someone else took the
+// item meanwhile; renew revives such a lease too.
+TEST_P(ServerTest, LateDecisionAppliesWhenNobodyTookTheItem) {
+    const auto ids = seed(3);
+    auto rev1 = client("rev1"), rev2 = client("rev2");
+    ASSERT_EQ(CALL(rev1.claim({3, 1})).json()["items"].size(), 3u);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));   // every lease expired
+    auto taken = CALL(rev2.claim({1, 60}));
+    ASSERT_EQ(taken.json()["items"].size(), 1u);
+    ASSERT_EQ(taken.json()["items"][0]["id"], ids[0]);
+
+    auto renewed = CALL(rev1.renew({ids[0], ids[1]}, 60));
+    ASSERT_EQ(renewed.json()["renewed"].size(), 1u) << renewed.body;   // not ids[0]: rev2 has it
+    EXPECT_EQ(renewed.json()["renewed"][0]["submission_id"], ids[1]);
+
+    auto r = CALL(rev1.push_decisions({decision(ids[0], "approve"), decision(ids[1], "approve"),
+                                       decision(ids[2], "reject", {"blurry"})}));
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json results = r.json()["results"];
+    EXPECT_EQ(results[0]["status"], "conflict");
+    EXPECT_NE(results[0]["message"].get<std::string>().find("another reviewer"), std::string::npos);
+    EXPECT_EQ(results[1]["status"], "applied");
+    EXPECT_EQ(results[2]["status"], "applied");   // expired, but still recorded as rev1's
+    EXPECT_EQ(results[2]["state"], "rejected");
+    EXPECT_EQ(CALL(client("sup").submission(ids[2])).json()["submission"]["decision"]["reviewer"], "rev1");
 }
 
 TEST_P(ServerTest, RecropDecisionRendersTheFinalPhoto) {

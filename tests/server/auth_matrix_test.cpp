@@ -44,6 +44,7 @@ TEST_P(ServerTest, AuthMatrixEveryEndpointEveryRole) {
         {"GET", "/metrics", {}, {}, true},
         {"GET", "/v1/me", {}, kAnyUser},
         {"GET", "/v1/reasons", {}, kAnyUser},
+        {"GET", "/v1/queue", {}, kAnyUser},
         {"INGEST", "/v1/submissions", {}, {"ing", "admin"}},
         {"GET", "/v1/submissions/" + item, {}, {"sup", "admin"}},
         {"GET", "/v1/submissions/" + item + "/images/original", {}, {"sup", "admin"}},
@@ -100,7 +101,7 @@ TEST_P(ServerTest, AuthMatrixEveryEndpointEveryRole) {
             ++refused;
         }
     }
-    EXPECT_EQ(refused, 73);   // 18 protected endpoints x 2 anonymous callers + the table's 37 role refusals
+    EXPECT_EQ(refused, 75);   // 19 protected endpoints x 2 anonymous callers + the table's 37 role refusals
     EXPECT_EQ(footprint(*store, dir_ / "data"), before) << "a refused request stored something";
 
     // Pass 2: every allowed combination gets past authorization.
@@ -120,7 +121,7 @@ TEST_P(ServerTest, AuthMatrixEveryEndpointEveryRole) {
             ++allowed;
         }
     }
-    EXPECT_EQ(allowed, 47);   // the table's 35 role grants + 2 open endpoints x 6 callers
+    EXPECT_EQ(allowed, 51);   // the table's 39 role grants + 2 open endpoints x 6 callers
     // Ingest: refused for the 4 callers without the role, stored for ing and admin.
     ASSERT_EQ(ingested.size(), 6u);
     for (size_t i = 0; i < ingested.size(); ++i) {

@@ -13,14 +13,14 @@ constexpr std::int64_t T0 = 1'760'000'000;  // 2025-10-09
 
 TEST_P(StoreTest, MigratesFromEmptyAndReopenKeepsData) {
     EXPECT_EQ(store_->backend(), GetParam());
-    EXPECT_EQ(store_->schema_version(), 1);
+    EXPECT_EQ(store_->schema_version(), 2);
     auto a = add(*store_, student(1), T0);
     ASSERT_EQ(a.status, AddStatus::added);
     store_.reset();
 
     auto again = open();
     ASSERT_TRUE(again);
-    EXPECT_EQ(again->schema_version(), 1);
+    EXPECT_EQ(again->schema_version(), 2);
     auto s = MUST(again->get_submission(a.id));
     EXPECT_EQ(s.student.id_number, student(1).id_number);
     EXPECT_EQ(s.student.name, "学生1");

@@ -42,28 +42,23 @@ TEST_P(StoreTest, SameDecisionIdTwiceHasOneEffect) {
     EXPECT_EQ(MUST(store_->stats(T0)).reviewers.at(0).decisions, 1);
 }
 
-TEST_P(StoreTest, DecisionWithoutLiveLeaseIsAConflict) {
+TEST_P(StoreTest, DecisionWithoutALeaseIsAConflict) {
     auto pending = add(*store_, student(1), T0).id;
     auto a = add(*store_, student(2), T0 + 1).id;
-    auto b = add(*store_, student(3), T0 + 2).id;
-    ASSERT_EQ(MUST(store_->claim("alice", 1, 60, T0, {ClaimFilter{}})).size(), 1u);  // pending
-    MUST(store_->release("alice", {pending}, T0));
-    ClaimFilter none;
-    auto leased = MUST(store_->claim("alice", 3, 60, T0, none));
-    ASSERT_EQ(leased.size(), 3u);
+    ASSERT_EQ(MUST(store_->claim("alice", 2, 60, T0, {})).size(), 2u);
     MUST(store_->release("alice", {pending}, T0));
 
     auto out = MUST(store_->apply_decisions(
-        {approve("p", pending, "alice"), approve("other", a, "bob"), approve("late", b, "alice"),
+        {approve("p", pending, "alice"), approve("other", a, "bob"),
          approve("ghost", 424242, "alice"), approve("", a, "alice")},
         T0 + 60));
-    ASSERT_EQ(out.size(), 5u);
+    ASSERT_EQ(out.size(), 4u);
     for (const auto& o : out) EXPECT_EQ(o.status, DecisionStatus::conflict) << o.decision_id;
     EXPECT_EQ(out[0].state, SubmissionState::pending);
+    EXPECT_NE(out[0].message.find("no lease"), std::string::npos) << out[0].message;
     EXPECT_EQ(out[1].state, SubmissionState::leased);
     EXPECT_NE(out[1].message.find("another reviewer"), std::string::npos);
-    EXPECT_NE(out[2].message.find("expired"), std::string::npos);
-    EXPECT_FALSE(out[3].state.has_value());
+    EXPECT_FALSE(out[2].state.has_value());
     EXPECT_TRUE(MUST(store_->events_since(0, 10)).empty());
 
     // Already decided: a second, different decision conflicts and reports the state.
@@ -73,6 +68,52 @@ TEST_P(StoreTest, DecisionWithoutLiveLeaseIsAConflict) {
     auto lost = MUST(store_->apply_decisions({reject("w2", pending, "alice")}, T0 + 102));
     EXPECT_EQ(lost[0].status, DecisionStatus::conflict);
     EXPECT_EQ(lost[0].state, SubmissionState::approved);
+}
+
+// A reviewer offline past their lease's expiry keeps their work as long as nobody claimed the
+// item since: the expired lease is still the one recorded for it.
+TEST_P(StoreTest, LateDecisionOnAnExpiredLeaseNobodyTookApplies) {
+    auto id = add(*store_, student(1), T0).id;
+    ASSERT_EQ(MUST(store_->claim("alice", 1, 60, T0, {})).size(), 1u);
+    auto late = MUST(store_->apply_decisions({reject("late-1", id, "alice")}, T0 + 600));
+    ASSERT_EQ(late[0].status, DecisionStatus::applied) << late[0].message;
+    EXPECT_EQ(late[0].state, SubmissionState::rejected);
+    const auto s = MUST(store_->get_submission(id));
+    EXPECT_EQ(s.state, SubmissionState::rejected);
+    EXPECT_FALSE(s.lease.has_value());
+    ASSERT_TRUE(s.decision.has_value());
+    EXPECT_EQ(s.decision->reviewer, "alice");
+    EXPECT_EQ(MUST(store_->events_since(0, 10)).size(), 1u);
+    // Still one effect per decision id.
+    EXPECT_EQ(MUST(store_->apply_decisions({reject("late-1", id, "alice")}, T0 + 601))[0].status,
+              DecisionStatus::duplicate);
+}
+
+// Once anyone else claimed the item, the late decision is a conflict, whatever happened next.
+TEST_P(StoreTest, LateDecisionAfterAnotherReviewerClaimedIsAConflict) {
+    auto a = add(*store_, student(1), T0).id;
+    auto b = add(*store_, student(2), T0 + 1).id;
+    auto c = add(*store_, student(3), T0 + 2).id;
+    ASSERT_EQ(MUST(store_->claim("alice", 3, 60, T0, {})).size(), 3u);
+    // After expiry bob takes all three: one he keeps, one he decides, one he releases.
+    auto other = open();
+    ASSERT_EQ(MUST(other->claim("bob", 3, 60, T0 + 60, {})).size(), 3u);
+    ASSERT_EQ(MUST(other->apply_decisions({approve("bob-b", b, "bob")}, T0 + 61))[0].status,
+              DecisionStatus::applied);
+    ASSERT_EQ(MUST(other->release("bob", {c}, T0 + 61)), 1);
+
+    auto out = MUST(store_->apply_decisions(
+        {reject("alice-a", a, "alice"), reject("alice-b", b, "alice"), reject("alice-c", c, "alice")},
+        T0 + 62));
+    ASSERT_EQ(out.size(), 3u);
+    for (const auto& o : out) EXPECT_EQ(o.status, DecisionStatus::conflict) << o.decision_id;
+    EXPECT_EQ(out[0].state, SubmissionState::leased);
+    EXPECT_NE(out[0].message.find("another reviewer"), std::string::npos) << out[0].message;
+    EXPECT_EQ(out[1].state, SubmissionState::approved);
+    EXPECT_NE(out[1].message.find("already decided"), std::string::npos) << out[1].message;
+    EXPECT_EQ(out[2].state, SubmissionState::pending);
+    EXPECT_EQ(MUST(store_->get_submission(a)).lease->reviewer, "bob");
+    EXPECT_EQ(MUST(store_->events_since(0, 10)).size(), 1u);   // bob's approval only
 }
 
 TEST_P(StoreTest, BatchAnswersInInputOrder) {

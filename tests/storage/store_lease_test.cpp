@@ -107,13 +107,33 @@ TEST_P(StoreTest, RenewAndRelease) {
     EXPECT_EQ(renewed[0].expires_at, T0 + 170);
     EXPECT_TRUE(MUST(store_->renew("bob", {a}, 120, T0 + 50)).empty());
     EXPECT_TRUE(MUST(store_->claim("bob", 2, 60, T0 + 100, {})).empty());  // still held
-    EXPECT_TRUE(MUST(store_->renew("alice", {a}, 120, T0 + 170)).empty());  // expired: too late
 
     EXPECT_EQ(MUST(store_->release("bob", {b}, T0 + 101)), 0);
     EXPECT_EQ(MUST(store_->release("alice", {b}, T0 + 101)), 1);
     EXPECT_EQ(MUST(store_->get_submission(b)).state, SubmissionState::pending);
+    EXPECT_TRUE(MUST(store_->renew("alice", {b}, 120, T0 + 101)).empty());  // released: gone
     auto bob = MUST(store_->claim("bob", 2, 60, T0 + 102, {}));
     EXPECT_EQ(ids(bob), std::vector<std::int64_t>{b});
+}
+
+// An expired lease nobody claimed since is still the reviewer's: renew extends it. Once someone
+// else claimed the item, it is theirs and the old holder's renew is refused.
+TEST_P(StoreTest, RenewRevivesAnExpiredLeaseNobodyTook) {
+    auto a = add(*store_, student(1), T0).id;
+    ASSERT_EQ(MUST(store_->claim("alice", 1, 60, T0, {})).size(), 1u);
+
+    auto revived = MUST(store_->renew("alice", {a}, 120, T0 + 600));  // expired at T0 + 60
+    ASSERT_EQ(revived.size(), 1u);
+    EXPECT_EQ(revived[0].expires_at, T0 + 720);
+    EXPECT_TRUE(MUST(store_->claim("bob", 1, 60, T0 + 700, {})).empty());  // live again
+
+    auto taken = MUST(store_->claim("bob", 1, 60, T0 + 720, {}));  // expired again: bob takes it
+    ASSERT_EQ(ids(taken), std::vector<std::int64_t>{a});
+    EXPECT_TRUE(MUST(store_->renew("alice", {a}, 120, T0 + 721)).empty());
+    const auto s = MUST(store_->get_submission(a));
+    ASSERT_TRUE(s.lease.has_value());
+    EXPECT_EQ(s.lease->reviewer, "bob");
+    EXPECT_EQ(s.lease->expires_at, T0 + 780);
 }
 
 }  // namespace

@@ -211,6 +211,17 @@ TEST_F(CliTest, StandardizeWritesPhotoAndReport) {
     ASSERT_NE(crown, nullptr);
     EXPECT_GE((*crown)["value"].get<double>(), 50);
     EXPECT_LE((*crown)["value"].get<double>(), 110);
+    // The subject's 68 landmarks, in the working image like the faces' boxes.
+    ASSERT_TRUE(j.contains("landmarks"));
+    EXPECT_EQ(j["landmarks"]["space"], "working");
+    ASSERT_EQ(j["landmarks"]["points"].size(), 68u);
+    for (const auto& p : j["landmarks"]["points"]) {
+        ASSERT_EQ(p.size(), 2u);
+        EXPECT_GE(p[0].get<double>(), 0);
+        EXPECT_LT(p[0].get<double>(), j["working"]["width"].get<double>());
+        EXPECT_GE(p[1].get<double>(), 0);
+        EXPECT_LT(p[1].get<double>(), j["working"]["height"].get<double>());
+    }
 }
 
 TEST_F(CliTest, CheckPrintsJson) {

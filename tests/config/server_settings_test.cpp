@@ -1,0 +1,51 @@
+// config/server.toml: the repository's file loads, and the policy numbers of ingest backlogs
+// and the queue endpoint are validated with messages that name the key.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "config/config.h"
+#include "config/config_test_util.h"
+#include "support/test_support.h"
+
+namespace pd::config {
+namespace {
+
+using test::replace_once;
+
+std::string repository_text() {
+    std::ifstream in(test::config_dir() + "/server.toml");
+    EXPECT_TRUE(in.good());
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+Result<domain::ServerSettings> parse_with(std::string_view from, std::string_view to) {
+    return parse_server_settings(replace_once(repository_text(), from, to), "server.toml");
+}
+
+TEST(ServerSettingsConfig, RepositoryFile) {
+    auto s = load_server_settings(test::config_dir());
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->submitted_at_max_skew_s, 300);
+    EXPECT_EQ(s->queue_cache_s, 5);
+    EXPECT_EQ(s->max_claim, 100);
+}
+
+TEST(ServerSettingsConfig, BacklogSkewAndQueueCacheAreValidated) {
+    EXPECT_TRUE(parse_with("cache_seconds = 5", "cache_seconds = 0").ok());   // 0: no cache
+    EXPECT_CONFIG_ERROR(parse_with("cache_seconds = 5", "cache_seconds = -1"),
+                        "queue.cache_seconds = -1: must be within 0..300");
+    EXPECT_CONFIG_ERROR(parse_with("cache_seconds = 5", "cache_seconds = 3600"),
+                        "queue.cache_seconds = 3600: must be within 0..300");
+    EXPECT_CONFIG_ERROR(parse_with("cache_seconds = 5", "cache_seconds = \"5\""), "queue.cache_seconds");
+    EXPECT_CONFIG_ERROR(parse_with("submitted_at_max_skew_seconds = 300", "submitted_at_max_skew_seconds = 86400"),
+                        "ingest.submitted_at_max_skew_seconds = 86400: must be within 0..3600");
+    EXPECT_CONFIG_ERROR(parse_with("submitted_at_max_skew_seconds = 300", "submitted_at_max_skew = 300"),
+                        "unknown key 'ingest.submitted_at_max_skew'");
+    EXPECT_CONFIG_ERROR(parse_with("cache_seconds = 5", "cache_seconds = 5\nttl = 5"), "unknown key 'queue.ttl'");
+    EXPECT_CONFIG_ERROR(parse_with("[queue]", "[queues]"), "queues");
+}
+
+}  // namespace
+}  // namespace pd::config

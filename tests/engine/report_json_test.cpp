@@ -1,0 +1,70 @@
+// The JSON report of a standardization (src/wire/engine_json.h, docs/cli.md "The report"): the
+// fields the workstation draws from, checked against the engine's own results.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "engine/engine_fixture.h"
+#include "support/test_support.h"
+#include "wire/engine_json.h"
+
+using namespace pd;
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::uint8_t> astronaut_bytes() {
+    auto b = engine::read_file_bytes(test::astronaut_path());
+    if (!b) throw std::runtime_error(b.error().message);
+    return b.value();
+}
+
+TEST(ReportJson, CarriesTheSubjectsLandmarksInWorkingPixels) {
+    const auto& E = test::shared_engine();
+    auto o = E.standardize(astronaut_bytes());
+    ASSERT_TRUE(o) << o.error().message;
+    ASSERT_TRUE(o->analysis.has_face());
+    const json j = wire::report_json(o.value(), E.config().spec, E.config().settings.version);
+
+    EXPECT_EQ(j["report_version"], 1);   // an addition: the version stays
+    ASSERT_TRUE(j.contains("landmarks")) << j.dump().substr(0, 300);
+    EXPECT_EQ(j["landmarks"]["space"], "working");
+    const json& points = j["landmarks"]["points"];
+    ASSERT_EQ(points.size(), 68u);
+    const auto& subject = o->analysis.subject();
+    const double w = j["working"]["width"].get<double>(), h = j["working"]["height"].get<double>();
+    for (size_t i = 0; i < 68; ++i) {
+        SCOPED_TRACE(i);
+        ASSERT_EQ(points[i].size(), 2u);
+        EXPECT_FLOAT_EQ(points[i][0].get<float>(), subject.points[i].x);
+        EXPECT_FLOAT_EQ(points[i][1].get<float>(), subject.points[i].y);
+        EXPECT_GE(points[i][0].get<double>(), 0);
+        EXPECT_LT(points[i][0].get<double>(), w);
+        EXPECT_GE(points[i][1].get<double>(), 0);
+        EXPECT_LT(points[i][1].get<double>(), h);
+    }
+    // Same space as faces[0].box: the eyes (36-47) lie inside the subject's box.
+    const json box = j["faces"][0]["box"];
+    for (size_t i = 36; i <= 47; ++i) {
+        EXPECT_GE(points[i][0].get<double>(), box[0].get<double>()) << i;
+        EXPECT_LE(points[i][0].get<double>(), box[0].get<double>() + box[2].get<double>()) << i;
+        EXPECT_GE(points[i][1].get<double>(), box[1].get<double>()) << i;
+        EXPECT_LE(points[i][1].get<double>(), box[1].get<double>() + box[3].get<double>()) << i;
+    }
+    // The image-left eye is left of the image-right one, and both above the chin.
+    EXPECT_LT(points[36][0].get<double>(), points[45][0].get<double>());
+    EXPECT_LT(points[36][1].get<double>(), points[8][1].get<double>());
+}
+
+TEST(ReportJson, NoLandmarksWithoutAFace) {
+    const cv::Mat wall(800, 600, CV_8UC3, cv::Scalar(180, 180, 180));
+    const auto& E = test::shared_engine();
+    auto o = E.standardize(test::encode_png(wall));
+    ASSERT_TRUE(o) << o.error().message;
+    ASSERT_FALSE(o->analysis.has_face());
+    const json j = wire::report_json(o.value(), E.config().spec, E.config().settings.version);
+    EXPECT_FALSE(j.contains("landmarks"));
+    EXPECT_TRUE(j["faces"].empty());
+}
+
+}  // namespace
