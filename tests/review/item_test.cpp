@@ -1,0 +1,109 @@
+// Parsing the server's submission JSON into what the views draw: badges ordered failing first,
+// suggested reasons, geometry in its two spaces, history; malformed input is an error naming
+// the field, never a crash.
+#include <gtest/gtest.h>
+
+#include "review/item.h"
+#include "review_fixture.h"
+
+using namespace pd::review;
+using nlohmann::json;
+
+namespace {
+
+TEST(Item, ParsesTheSubmissionAndOrdersBadgesFailingFirst) {
+    auto r = parse_item(pd::test::submission_json(42, "张三", {"eye_tilt"}, {"exposure"}, 1796000300));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const ReviewItem& it = r.value();
+    EXPECT_EQ(it.id, 42);
+    EXPECT_EQ(it.name, "张三");
+    EXPECT_EQ(it.id_number, "110105********002X");
+    EXPECT_EQ(it.lease_expires, 1796000300);
+    ASSERT_EQ(it.checks.size(), 3u);
+    EXPECT_EQ(it.checks[0].verdict, Verdict::fail);
+    EXPECT_EQ(it.checks[1].verdict, Verdict::warn);
+    EXPECT_EQ(it.checks[2].verdict, Verdict::pass);
+    EXPECT_EQ(it.fails, 1);
+    EXPECT_EQ(it.warns, 1);
+    EXPECT_EQ(it.suggested_fail, std::vector<std::string>{"head_tilted"});
+    EXPECT_EQ(it.suggested_warn, std::vector<std::string>{"exposure"});
+    EXPECT_TRUE(it.crop.present);
+    EXPECT_DOUBLE_EQ(it.crop.window_w, 800);
+    EXPECT_DOUBLE_EQ(it.per_original, 0.5);
+    ASSERT_EQ(it.landmarks.size(), 2u);
+    // Working (300, 300) -> output through the crop: (300 - 100) * 1.2, (300 - 50) * 1.2.
+    const Point p = it.to_output(it.landmarks[0]);
+    EXPECT_DOUBLE_EQ(p.x, 240);
+    EXPECT_DOUBLE_EQ(p.y, 300);
+}
+
+TEST(Item, AReasonSuggestedTwiceIsOfferedOnce) {
+    auto r = parse_item(pd::test::submission_json(1, "a", {"eye_tilt", "yaw"}, {"pitch"}));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->suggested_fail, std::vector<std::string>{"head_tilted"});
+    EXPECT_TRUE(r->suggested_warn.empty());
+}
+
+TEST(Item, HistoryOfEarlierAttempts) {
+    json j = pd::test::submission_json(8, "李四");
+    j["attempt"] = 2;
+    j["history"] = json::array({{{"submission_id", 3}, {"attempt", 1}, {"state", "rejected"}, {"verdict", "reject"},
+                                 {"reasons", {"head_tilted"}}, {"note", "歪头"}, {"decided_at", 1795990000},
+                                 {"thumbnail", std::string(64, 'f')}}});
+    auto r = parse_item(j);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->history.size(), 1u);
+    EXPECT_EQ(r->history[0].submission_id, 3);
+    EXPECT_EQ(r->history[0].reasons, std::vector<std::string>{"head_tilted"});
+    EXPECT_EQ(r->history[0].note, "歪头");
+}
+
+TEST(Item, GeometryInBothSpaces) {
+    json j = pd::test::submission_json(1, "a");
+    j["checks"]["checks"][0]["geometry"] = {{"space", "original"},
+                                            {"rects", {{1, 2, 3, 4}}},
+                                            {"lines", {{{0, 0}, {10, 10}}}},
+                                            {"polygons", {{{0, 0}, {1, 0}, {1, 1}}}},
+                                            {"hbands", {{50, 110}}}};
+    auto r = parse_item(j);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const Geometry& g = r->checks[0].geometry;
+    EXPECT_EQ(g.space, Space::working);
+    EXPECT_EQ(g.rects.size(), 1u);
+    EXPECT_EQ(g.lines.size(), 1u);
+    EXPECT_EQ(g.polygons[0].size(), 3u);
+    EXPECT_DOUBLE_EQ(g.hbands[0].second, 110);
+}
+
+TEST(Item, NoFaceMeansNoCropAndAReason) {
+    json j = pd::test::submission_json(1, "a", {}, {}, 0, false);
+    j["checks"].erase("crop");
+    j["checks"].erase("landmarks");
+    j["checks"]["spec_error"] = {{"code", "no_face"}, {"message", "no face found"}};
+    auto r = parse_item(j);
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->crop.present);
+    EXPECT_EQ(r->spec_error, "no face found");
+    EXPECT_TRUE(r->standardized.empty());
+}
+
+TEST(Item, MalformedInputNamesTheField) {
+    EXPECT_NE(parse_item(json::array()).error().message.find("must be an object"), std::string::npos);
+    json j = pd::test::submission_json(1, "a");
+    j["id"] = "7";
+    EXPECT_NE(parse_item(j).error().message.find("id: must be an integer"), std::string::npos);
+    j = pd::test::submission_json(1, "a");
+    j["checks"]["checks"][0]["verdict"] = "maybe";
+    EXPECT_NE(parse_item(j).error().message.find("'maybe' is not pass"), std::string::npos);
+    j = pd::test::submission_json(1, "a");
+    j["checks"]["checks"][0]["geometry"]["points"] = {{1}};
+    EXPECT_NE(parse_item(j).error().message.find("a point must be [x, y]"), std::string::npos);
+    j = pd::test::submission_json(1, "a");
+    j["checks"]["crop"]["scale"] = 0;
+    EXPECT_NE(parse_item(j).error().message.find("crop.scale"), std::string::npos);
+    j = pd::test::submission_json(1, "a");
+    j["checks"]["checks"][0]["value"] = "NaN";
+    EXPECT_FALSE(parse_item(j).ok());
+}
+
+}  // namespace
