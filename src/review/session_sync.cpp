@@ -367,7 +367,9 @@ void ReviewSession::plan_images(std::vector<std::pair<Envelope, bool>>& out, dou
 }
 
 void ReviewSession::poke() {
+    const double now = clock_.monotonic_seconds();
     if (queue_empty_ || claim_failures_ == 0) claim_not_before_ = 0;
+    next_stats_ = std::min(next_stats_, now + 1.0);   // the status bar's figures, at most once a second
 }
 
 double ReviewSession::next_wake() const {

@@ -1,0 +1,94 @@
+// The standardized photo with its overlays, drawn per pixel:
+//   - the spec bands of the head (crown, eye line) as tinted bands with solid edges, the face
+//     width limits and the centre line, each coloured by the verdict of its check;
+//   - the measured crown and eye lines (white, dashed);
+//   - the original seen through the crop window (Space held), or a wipe between the two;
+//   - false colour: clipped highlights/shadows (zebra), or the distance of each pixel from the
+//     spec background colour (heat).
+// Coordinates: Frag_UV spans the 480x640 output; "px" below are output pixels.
+#version 330 core
+in vec2 Frag_UV;
+in vec4 Frag_Color;
+out vec4 Out_Color;
+
+uniform sampler2D Texture;        // unit 0: the standardized photo
+uniform sampler2D Original;       // unit 1: the upright original
+uniform vec2  OutSize;            // 480, 640
+uniform float PxPerScreen;        // output px per screen px (line widths stay 1-2 screen px)
+uniform int   HasStandardized;    // 0: only the original through the window can be shown
+uniform int   Mode;               // 0 standardized, 1 original through the window, 2 wipe
+uniform float WipeX;              // 0..1: left of it the original, right the standardized
+uniform vec4  Window;             // the crop window in original UV: x, y, w, h
+uniform int   Overlays;           // draw the bands
+uniform vec2  CrownBand;          // px from the top: min, max
+uniform vec4  CrownColour;
+uniform vec2  EyeBand;
+uniform vec4  EyeColour;
+uniform vec4  FaceLimits;         // x of: centre - max/2, centre - min/2, centre + min/2, centre + max/2
+uniform vec4  FaceColour;
+uniform vec2  FaceSpan;           // y range the face-width limits are drawn over
+uniform float CentreX;
+uniform vec4  CentreColour;
+uniform vec2  Measured;           // measured crown y, eye y (negative: unknown)
+uniform int   FalseColour;        // 0 off, 1 clipping, 2 background deviation
+uniform vec3  Background;         // the spec background colour, 0..1
+
+vec4 original_at(vec2 uv) {
+    vec2 o = Window.xy + uv * Window.zw;
+    if (o.x < 0.0 || o.y < 0.0 || o.x > 1.0 || o.y > 1.0) return vec4(0.16, 0.16, 0.18, 1.0);
+    return texture(Original, o);
+}
+
+// Coverage of a line of half-width `hw` (px) at distance `d` (px).
+float line(float d, float hw) { return 1.0 - smoothstep(hw, hw + PxPerScreen, abs(d)); }
+
+float dashed(float along, float period) { return step(0.5, fract(along / period)); }
+
+void main() {
+    vec2 uv = Frag_UV;
+    vec2 px = uv * OutSize;
+    vec4 photo = HasStandardized == 1 ? texture(Texture, uv) : original_at(uv);
+    if (Mode == 1) photo = original_at(uv);
+    float wipe_edge = 0.0;
+    if (Mode == 2) {
+        if (uv.x < WipeX) photo = original_at(uv);
+        wipe_edge = line((uv.x - WipeX) * OutSize.x, 1.0 * PxPerScreen);
+    }
+    vec3 c = photo.rgb;
+
+    if (FalseColour == 1) {
+        float hi = step(0.98, min(c.r, min(c.g, c.b)));
+        float lo = step(max(c.r, max(c.g, c.b)), 0.02);
+        float zebra = step(0.5, fract((px.x + px.y) / (8.0 * PxPerScreen)));
+        c = mix(c, vec3(1.0, 0.15, 0.1), hi * zebra);
+        c = mix(c, vec3(0.1, 0.35, 1.0), lo * zebra);
+    } else if (FalseColour == 2) {
+        float d = clamp(distance(c, Background) * 3.0, 0.0, 1.0);
+        vec3 heat = d < 0.5 ? mix(vec3(0.05, 0.1, 0.35), vec3(0.9, 0.8, 0.1), d * 2.0)
+                            : mix(vec3(0.9, 0.8, 0.1), vec3(0.9, 0.1, 0.05), d * 2.0 - 1.0);
+        c = mix(c * 0.35, heat, 0.85);
+    }
+
+    if (Overlays == 1) {
+        float hw = 0.75 * PxPerScreen;
+        // Bands: a light tint inside, solid edges.
+        float in_crown = step(CrownBand.x, px.y) * step(px.y, CrownBand.y);
+        float in_eye = step(EyeBand.x, px.y) * step(px.y, EyeBand.y);
+        c = mix(c, CrownColour.rgb, 0.10 * in_crown);
+        c = mix(c, EyeColour.rgb, 0.10 * in_eye);
+        c = mix(c, CrownColour.rgb, max(line(px.y - CrownBand.x, hw), line(px.y - CrownBand.y, hw)) * CrownColour.a);
+        c = mix(c, EyeColour.rgb, max(line(px.y - EyeBand.x, hw), line(px.y - EyeBand.y, hw)) * EyeColour.a);
+        // Face width: inner (min) limits solid, outer (max) limits dashed, over the face's span.
+        float in_span = step(FaceSpan.x, px.y) * step(px.y, FaceSpan.y);
+        float inner = max(line(px.x - FaceLimits.y, hw), line(px.x - FaceLimits.z, hw));
+        float outer = max(line(px.x - FaceLimits.x, hw), line(px.x - FaceLimits.w, hw)) * dashed(px.y, 8.0);
+        c = mix(c, FaceColour.rgb, max(inner, outer) * in_span * FaceColour.a);
+        // Centre line, dashed.
+        c = mix(c, CentreColour.rgb, line(px.x - CentreX, hw) * dashed(px.y, 12.0) * CentreColour.a * 0.8);
+        // Measured crown and eye lines: white, finely dashed.
+        if (Measured.x >= 0.0) c = mix(c, vec3(1.0), line(px.y - Measured.x, hw) * dashed(px.x, 6.0) * 0.9);
+        if (Measured.y >= 0.0) c = mix(c, vec3(1.0), line(px.y - Measured.y, hw) * dashed(px.x, 6.0) * 0.9);
+    }
+    c = mix(c, vec3(1.0, 0.85, 0.2), wipe_edge);
+    Out_Color = vec4(c, 1.0) * Frag_Color;
+}

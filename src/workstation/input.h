@@ -1,0 +1,59 @@
+// Keys in, commands out.
+//
+// KeyGate sits between GLFW's key callback and ImGui's. Dear ImGui 1.86 reads keys as state
+// (io.KeysDown[], no event queue; AddKeyEvent came in 1.87), so a key pressed and released
+// between two frames would never be seen: xdotool, a fast typist or a busy frame lose keys. The
+// gate forwards at most one transition per key per frame to ImGui and defers the rest to the
+// following frames, so every press is visible to exactly one frame's IsKeyPressed. Injected
+// keys (the bench, scripted runs) enter through the same on_key() as real ones.
+//
+// KeyInput turns this frame's key state into session commands through the keymap, for the
+// context the session is in (review, recrop, picker, note), with modifiers matched exactly.
+//
+// Threading: UI thread only (GLFW calls key callbacks from glfwPollEvents on that thread).
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <vector>
+
+#include "review/keymap.h"
+#include "review/session.h"
+
+struct GLFWwindow;
+
+namespace pd::workstation {
+
+class KeyGate {
+public:
+    using Forward = std::function<void(int key, int scancode, int action, int mods)>;
+    explicit KeyGate(Forward forward) : forward_(std::move(forward)) {}
+
+    // From GLFW's key callback (or an injected key): action is GLFW_PRESS / REPEAT / RELEASE.
+    void on_key(int key, int scancode, int action, int mods);
+    // Right after ImGui::NewFrame: the frame has seen this round's transitions; release the
+    // next deferred one of each key.
+    void after_new_frame();
+    bool pending() const { return !deferred_.empty(); }
+
+private:
+    struct Event {
+        int key, scancode, action, mods;
+    };
+    Forward forward_;
+    std::vector<int> fresh_;          // keys that changed since the last NewFrame
+    std::deque<Event> deferred_;
+};
+
+class KeyInput {
+public:
+    explicit KeyInput(const review::Keymap& keymap) : keymap_(keymap) {}
+    // Inside a frame (after NewFrame): applies every command whose chord was pressed.
+    // Returns how many commands were applied.
+    int process(review::ReviewSession& session);
+
+private:
+    const review::Keymap& keymap_;
+};
+
+}  // namespace pd::workstation
