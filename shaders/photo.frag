@@ -39,21 +39,24 @@ vec4 original_at(vec2 uv) {
     return texture(Original, o);
 }
 
-// Coverage of a line of half-width `hw` (px) at distance `d` (px).
-float line(float d, float hw) { return 1.0 - smoothstep(hw, hw + PxPerScreen, abs(d)); }
+// Axis-aligned lines need no anti-aliasing: a pixel is on the line or not. `hw` is the
+// half-width in output px. (step, not smoothstep: llvmpipe, the software renderer of CI and of
+// machines without a GPU, pays for every instruction of every pixel.)
+float on_line(float d, float hw) { return step(abs(d), hw); }
 
 float dashed(float along, float period) { return step(0.5, fract(along / period)); }
 
 void main() {
     vec2 uv = Frag_UV;
     vec2 px = uv * OutSize;
-    vec4 photo = HasStandardized == 1 ? texture(Texture, uv) : original_at(uv);
-    if (Mode == 1) photo = original_at(uv);
+    // One texture fetch per pixel: the original only where it is shown (a second fetch from
+    // the large original costs more than everything else here on a software renderer).
+    bool show_original = HasStandardized == 0 || Mode == 1 || (Mode == 2 && uv.x < WipeX);
+    vec4 photo;
+    if (show_original) photo = original_at(uv);
+    else photo = texture(Texture, uv);
     float wipe_edge = 0.0;
-    if (Mode == 2) {
-        if (uv.x < WipeX) photo = original_at(uv);
-        wipe_edge = line((uv.x - WipeX) * OutSize.x, 1.0 * PxPerScreen);
-    }
+    if (Mode == 2) wipe_edge = on_line((uv.x - WipeX) * OutSize.x, 1.0 * PxPerScreen);
     vec3 c = photo.rgb;
 
     if (FalseColour == 1) {
@@ -76,18 +79,22 @@ void main() {
         float in_eye = step(EyeBand.x, px.y) * step(px.y, EyeBand.y);
         c = mix(c, CrownColour.rgb, 0.10 * in_crown);
         c = mix(c, EyeColour.rgb, 0.10 * in_eye);
-        c = mix(c, CrownColour.rgb, max(line(px.y - CrownBand.x, hw), line(px.y - CrownBand.y, hw)) * CrownColour.a);
-        c = mix(c, EyeColour.rgb, max(line(px.y - EyeBand.x, hw), line(px.y - EyeBand.y, hw)) * EyeColour.a);
-        // Face width: inner (min) limits solid, outer (max) limits dashed, over the face's span.
+        float crown_edge = max(on_line(px.y - CrownBand.x, hw), on_line(px.y - CrownBand.y, hw));
+        float eye_edge = max(on_line(px.y - EyeBand.x, hw), on_line(px.y - EyeBand.y, hw));
+        c = mix(c, CrownColour.rgb, crown_edge * CrownColour.a);
+        c = mix(c, EyeColour.rgb, eye_edge * EyeColour.a);
+        // Face width: inner (min) limits solid, outer (max) limits dashed, over the face's span;
+        // the centre line dashed.
+        vec4 dx = abs(vec4(px.x) - FaceLimits);
         float in_span = step(FaceSpan.x, px.y) * step(px.y, FaceSpan.y);
-        float inner = max(line(px.x - FaceLimits.y, hw), line(px.x - FaceLimits.z, hw));
-        float outer = max(line(px.x - FaceLimits.x, hw), line(px.x - FaceLimits.w, hw)) * dashed(px.y, 8.0);
+        float inner = step(min(dx.y, dx.z), hw);
+        float outer = step(min(dx.x, dx.w), hw) * dashed(px.y, 8.0);
         c = mix(c, FaceColour.rgb, max(inner, outer) * in_span * FaceColour.a);
-        // Centre line, dashed.
-        c = mix(c, CentreColour.rgb, line(px.x - CentreX, hw) * dashed(px.y, 12.0) * CentreColour.a * 0.8);
+        c = mix(c, CentreColour.rgb, on_line(px.x - CentreX, hw) * dashed(px.y, 12.0) * CentreColour.a * 0.8);
         // Measured crown and eye lines: white, finely dashed.
-        if (Measured.x >= 0.0) c = mix(c, vec3(1.0), line(px.y - Measured.x, hw) * dashed(px.x, 6.0) * 0.9);
-        if (Measured.y >= 0.0) c = mix(c, vec3(1.0), line(px.y - Measured.y, hw) * dashed(px.x, 6.0) * 0.9);
+        float measured = max(on_line(px.y - Measured.x, hw) * step(0.0, Measured.x),
+                             on_line(px.y - Measured.y, hw) * step(0.0, Measured.y));
+        c = mix(c, vec3(1.0), measured * dashed(px.x, 6.0) * 0.9);
     }
     c = mix(c, vec3(1.0, 0.85, 0.2), wipe_edge);
     Out_Color = vec4(c, 1.0) * Frag_Color;

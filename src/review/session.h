@@ -240,6 +240,7 @@ private:
     void refresh_conflicts();
     void note_text(const std::string& s);
     double backoff(int failures) const;
+    bool wants_claim() const;
     Envelope envelope(Request r) const { return {generation_, std::move(r)}; }
     Slot* slot_by_id(std::int64_t id);
     void touch() { ++revision_; }

@@ -281,8 +281,7 @@ std::vector<std::pair<Envelope, bool>> ReviewSession::plan() {
 
     // Claim ahead.
     const int have = ahead();
-    const int low = settings_.prefetch - std::min(settings_.claim_batch, settings_.prefetch) / 2;
-    if (!claim_in_flight_ && have <= low && now >= claim_not_before_ && server_ != ServerState::unauthorized) {
+    if (wants_claim() && now >= claim_not_before_) {
         claim_in_flight_ = true;
         const int n = std::clamp(settings_.prefetch - have, 1, settings_.claim_batch);
         out.push_back({envelope(ClaimRequest{n, settings_.lease_seconds}), have == 0});
@@ -366,6 +365,12 @@ void ReviewSession::plan_images(std::vector<std::pair<Envelope, bool>>& out, dou
     }
 }
 
+bool ReviewSession::wants_claim() const {
+    // Below the low-water mark (half a batch under the prefetch), one claim at a time.
+    const int low = settings_.prefetch - std::min(settings_.claim_batch, settings_.prefetch) / 2;
+    return !claim_in_flight_ && ahead() <= low && server_ != ServerState::unauthorized;
+}
+
 void ReviewSession::poke() {
     const double now = clock_.monotonic_seconds();
     if (queue_empty_ || claim_failures_ == 0) claim_not_before_ = 0;
@@ -383,7 +388,7 @@ double ReviewSession::next_wake() const {
         if (decided_mono_.size() < size_t(outbox_count_)) earliest = now;   // restored rows: due now
         t = std::min(t, std::max(push_not_before_, earliest));
     }
-    if (!claim_in_flight_ && ahead() < settings_.prefetch) t = std::min(t, std::max(now, claim_not_before_));
+    if (wants_claim()) t = std::min(t, std::max(now, claim_not_before_));
     if (!renew_in_flight_) {
         const std::int64_t unix_now = clock_.unix_seconds();
         for (const auto& s : slots_) {

@@ -140,7 +140,7 @@ private:
     bool should_draw() const;
     void draw_frame();
     void draw_views();
-    void after_frame(bool drew, double ui_cpu_ms, std::uint64_t allocs);
+    void after_frame(bool drew, double ui_cpu_ms, std::uint64_t allocs, double wall_ms);
     void key_event(int key, int scancode, int action, int mods);   // GLFW's key callback
     void inject(const review::Chord& c);
     void write_probe();
@@ -523,9 +523,10 @@ void App::draw_frame() {
     if (bench_) glFinish();   // the frame is on screen, not just queued, when the clock stops
 }
 
-void App::after_frame(bool drew, double ui_cpu_ms, std::uint64_t allocs) {
+void App::after_frame(bool drew, double ui_cpu_ms, std::uint64_t allocs, double wall_ms) {
     if (bench_) {
-        bench_->after_frame(*session_, mono_now(), ui_cpu_ms, allocs, drew);
+        bench_->allow_start(!demo_ || demo_->status().finished);
+        bench_->after_frame(*session_, mono_now(), ui_cpu_ms, allocs, drew, wall_ms);
         if (bench_->done()) {
             bench_->report(std::cout);
             std::cout.flush();
@@ -644,6 +645,7 @@ int App::run() {
         }
         const bool draw = should_draw() && !(bench_ && bench_->idle() && !input_seen_ && session_->revision() == drawn_revision_);
         const double cpu0 = thread_cpu_ms();
+        const double wall0 = mono_now();
         if (draw) {
             extra_frames_ = input_seen_ ? 2 : std::max(0, extra_frames_ - 1);
             input_seen_ = false;
@@ -651,7 +653,7 @@ int App::run() {
             draw_frame();
             last_draw_ = mono_now();
         }
-        after_frame(draw, thread_cpu_ms() - cpu0, allocation_count());
+        after_frame(draw, thread_cpu_ms() - cpu0, allocation_count(), (mono_now() - wall0) * 1000);
     }
     shutdown();
     return exit_code_;

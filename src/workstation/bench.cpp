@@ -48,7 +48,7 @@ double thread_cpu_ms() {
 
 std::optional<review::Chord> ReviewBench::next_key(const review::ReviewSession& s, const review::Keymap& k, double now) {
     if (stage_ == Stage::waiting) {
-        if (!s.current() || !s.current_ready()) return std::nullopt;
+        if (!go_ || !s.current() || !s.current_ready() || s.ahead_ready() < s.ahead()) return std::nullopt;
         stage_ = Stage::deciding;
         started_ = now;
     }
@@ -63,6 +63,7 @@ std::optional<review::Chord> ReviewBench::next_key(const review::ReviewSession& 
     }
     reason_first_ = false;
     pending_ = true;
+    frames_since_key_ = 0;
     pending_item_ = c->item.id;
     pending_t0_ = now;
     ++sent_;
@@ -70,14 +71,19 @@ std::optional<review::Chord> ReviewBench::next_key(const review::ReviewSession& 
 }
 
 void ReviewBench::after_frame(const review::ReviewSession& s, double now, double ui_cpu_ms, std::uint64_t allocations,
-                              bool drew) {
+                              bool drew, double frame_wall_ms) {
     switch (stage_) {
         case Stage::waiting: return;
         case Stage::deciding: {
-            if (drew) frame_cpu_ms_.push_back(ui_cpu_ms);
+            if (drew) {
+                frame_cpu_ms_.push_back(ui_cpu_ms);
+                frame_wall_ms_.push_back(frame_wall_ms);
+                ++frames_since_key_;
+            }
             const review::Slot* c = s.current();
             if (pending_ && c && c->item.id != pending_item_ && s.current_ready()) {
                 latencies_ms_.push_back((now - pending_t0_) * 1000);
+                first_frame_ready_ += frames_since_key_ <= 1;
                 pending_ = false;
                 if (sent_ == 500 || (sent_ == target_ && rss_500_kb_ == 0)) rss_500_kb_ = resident_kb();
             }
@@ -126,8 +132,11 @@ void ReviewBench::report(std::ostream& out) const {
     out << fmt::format("key press -> next item fully drawn: p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
                        percentile(latencies_ms_, 50), percentile(latencies_ms_, 99),
                        latencies_ms_.empty() ? 0.0 : *std::max_element(latencies_ms_.begin(), latencies_ms_.end()));
+    out << fmt::format("  next item complete in the key's own frame: {} of {}\n", first_frame_ready_, latencies_ms_.size());
     out << fmt::format("UI-thread CPU per frame: mean {:.2f} ms, p99 {:.2f} ms ({} frames)\n", mean_cpu,
                        percentile(frame_cpu_ms_, 99), frame_cpu_ms_.size());
+    out << fmt::format("frame wall time (NewFrame to glFinish): p50 {:.2f} ms, p99 {:.2f} ms\n",
+                       percentile(frame_wall_ms_, 50), percentile(frame_wall_ms_, 99));
     out << fmt::format("allocations per redraw of an unchanged screen: {:.2f} ({} redraws)\n",
                        double(redraw_allocs_) / std::max(1, kRedrawFrames), kRedrawFrames);
     out << fmt::format("resident memory: {:.1f} MB after {} items, {:.1f} MB after {} items\n", rss_500_kb_ / 1024.0,

@@ -31,7 +31,10 @@ public:
     // Before a frame: the chord to inject now, if any.
     std::optional<review::Chord> next_key(const review::ReviewSession& s, const review::Keymap& k, double now);
     // After the frame is on screen. `drew`: a frame was drawn this round.
-    void after_frame(const review::ReviewSession& s, double now, double ui_cpu_ms, std::uint64_t allocations, bool drew);
+    void after_frame(const review::ReviewSession& s, double now, double ui_cpu_ms, std::uint64_t allocations, bool drew,
+                     double frame_wall_ms);
+    // The run starts once the queue is ready (the demo builder done), so nothing else competes.
+    void allow_start(bool go) { go_ = go; }
     // The loop must draw a frame even with nothing new (the redraw stage).
     bool force_redraw() const { return stage_ == Stage::redraws; }
     // The loop must not draw anything it does not have to (the idle stage).
@@ -48,6 +51,10 @@ private:
     bool reason_first_ = false;            // a "1" went first: the decision key comes next
     std::vector<double> latencies_ms_;
     std::vector<double> frame_cpu_ms_;
+    std::vector<double> frame_wall_ms_;
+    int first_frame_ready_ = 0;            // decisions whose next item was complete in the key's frame
+    int frames_since_key_ = 0;
+    bool go_ = true;
     double stage_t0_ = 0;
     std::uint64_t redraw_allocs0_ = 0, redraw_allocs_ = 0;
     int redraw_frames_ = 0;

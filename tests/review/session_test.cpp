@@ -491,3 +491,19 @@ TEST_F(SessionTest, NamesBringTheirCharactersForTheFont) {
 
 }  // namespace
 }  // namespace pd::test
+
+namespace pd::test {
+namespace {
+
+TEST_F(SessionTest, WithNothingToDoTheNextWakeIsFarAway) {
+    ready_with(settings.prefetch);
+    step();   // asks for the images and the queue figures
+    const double wake = s->next_wake();
+    EXPECT_GE(wake - mono, settings.stats_poll_seconds - 0.01) << "an idle workstation must sleep";
+    // A decision brings the push (after the undo window) into view.
+    s->apply(Command::approve);
+    EXPECT_NEAR(s->next_wake() - mono, settings.push_delay_ms / 1000.0, 0.01);
+}
+
+}  // namespace
+}  // namespace pd::test
