@@ -157,7 +157,9 @@ public:
 
     // [SECTION] images, between the worker and the texture cache
     // Decoded pixels to upload, the current item's first, up to `budget_bytes` (at least one).
-    std::vector<std::pair<std::string, Pixels>> take_uploads(std::size_t budget_bytes);
+    // `current_only`: just the item on screen (before a frame; the rest goes after it, so a
+    // frame that answers a key press does not also carry the uploads of items ahead).
+    std::vector<std::pair<std::string, Pixels>> take_uploads(std::size_t budget_bytes, bool current_only = false);
     void evicted(const std::string& hash);    // the texture cache dropped it
     const ImageEntry* image(const std::string& hash) const;
     // Hashes the texture cache must keep (the items around the cursor).

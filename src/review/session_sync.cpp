@@ -428,7 +428,7 @@ std::vector<Envelope> ReviewSession::farewell() {
 
 // [SECTION] images
 
-std::vector<std::pair<std::string, Pixels>> ReviewSession::take_uploads(std::size_t budget) {
+std::vector<std::pair<std::string, Pixels>> ReviewSession::take_uploads(std::size_t budget, bool current_only) {
     std::vector<std::pair<std::string, Pixels>> out;
     if (decoded_.empty()) return out;
     std::size_t used = 0;
@@ -446,15 +446,19 @@ std::vector<std::pair<std::string, Pixels>> ReviewSession::take_uploads(std::siz
         take(s->item.original);
         for (const auto& h : s->item.history) take(h.thumbnail);
     }
+    // Only what is on screen changes the picture: the rest goes to the GPU unseen.
+    if (!out.empty()) touch();
+    if (current_only) return out;
     for (size_t i = size_t(std::max(cursor_, 0)); i < slots_.size() && used < budget; ++i) {
         take(slots_[i].item.standardized);
         take(slots_[i].item.original);
         for (const auto& h : slots_[i].item.history) take(h.thumbnail);
     }
-    std::vector<std::string> rest;
-    for (const auto& [h, _] : decoded_) rest.push_back(h);
-    for (const auto& h : rest) take(h);
-    if (!out.empty()) touch();
+    if (used < budget) {
+        std::vector<std::string> rest;
+        for (const auto& [h, _] : decoded_) rest.push_back(h);
+        for (const auto& h : rest) take(h);
+    }
     return out;
 }
 

@@ -2,6 +2,10 @@
 
 #include "review/item_cache.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace pd::review {
 
 using nlohmann::json;
@@ -98,6 +102,8 @@ void SyncWorker::network_loop() {
 }
 
 void SyncWorker::decode_loop() {
+    // Decoding is for items ahead: it yields the cores to the frame being drawn.
+    ::setpriority(PRIO_PROCESS, pid_t(::syscall(SYS_gettid)), 10);
     while (true) {
         DecodeJob job;
         {

@@ -27,6 +27,7 @@
 #include <iostream>
 #include <map>
 #include <thread>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -47,6 +48,18 @@ namespace pd::workstation {
 namespace fs = std::filesystem;
 
 namespace {
+
+const char* problem_name(review::HelloProblem p) {
+    switch (p) {
+        case review::HelloProblem::unreachable: return "unreachable";
+        case review::HelloProblem::bad_version: return "bad_version";
+        case review::HelloProblem::unauthorized: return "unauthorized";
+        case review::HelloProblem::wrong_role: return "wrong_role";
+        case review::HelloProblem::bad_answer: return "bad_answer";
+        case review::HelloProblem::none: break;
+    }
+    return "bad_answer";
+}
 
 double mono_now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
@@ -123,6 +136,8 @@ Result<std::deque<review::Chord>> parse_keys(const std::string& script) {
 
 enum class Phase { starting_demo, connecting, login, review };
 
+constexpr double kQuietForFontSwap = 0.25;   // seconds without a key before a new atlas goes in
+
 class App {
 public:
     App(Options o, Config c) : opt_(std::move(o)), cfg_(std::move(c)) {}
@@ -134,8 +149,10 @@ private:
     void start_probe();
     void poll_phase();
     void open_session(const review::HelloResult& hello);
+    bool bench_requested() const { return opt_.bench_review > 0; }
     void close_session();
     void pump();
+    void upload(bool current_only);
     void wait_events();
     bool should_draw() const;
     void draw_frame();
@@ -178,6 +195,8 @@ private:
     int ready_frames_ = 0;
     std::vector<std::pair<std::string, ImVec4>> layout_;
 
+    double last_key_ = 0;               // monotonic time of the last key event
+    bool font_pixels_kept_ = true;   // the atlas's pixels are still in memory after upload
     bool input_seen_ = true;
     int extra_frames_ = 2;
     std::uint64_t drawn_revision_ = 0;
@@ -282,6 +301,13 @@ void App::start_probe() {
 }
 
 void App::poll_phase() {
+    // Unattended runs (the bench, scripted keys) cannot type a token: a login problem ends them.
+    if (phase_ == Phase::login && !login_.message.empty() && (bench_requested() || script_given_ || opt_.exit_when_done)) {
+        std::cerr << "photodesk: " << login_.message << "\n";
+        exit_code_ = 3;
+        quit_ = true;
+        return;
+    }
     if (phase_ == Phase::starting_demo && demo_start_.valid() &&
         demo_start_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
         auto d = demo_start_.get();
@@ -311,7 +337,7 @@ void App::poll_phase() {
         if (hello.problem != review::HelloProblem::none) {
             phase_ = Phase::login;
             login_.server = server_;
-            login_.message = hello.message;
+            login_.message = cfg_.strings.tr("login.problem.", problem_name(hello.problem)) + "\n" + hello.message;
             login_.focus_token = hello.problem == review::HelloProblem::unauthorized;
             return;
         }
@@ -393,21 +419,27 @@ void App::close_session() {
 
 // [SECTION] the loop
 
+void App::upload(bool current_only) {
+    if (!session_) return;
+    auto uploads = session_->take_uploads(std::size_t(cfg_.settings.upload_budget_mb_per_frame) << 20, current_only);
+    for (auto& [hash, px] : uploads) gfx_->textures().upload(hash, px);
+    if (gfx_->textures().bytes() > gfx_->textures().budget())
+        for (const auto& h : gfx_->textures().trim(session_->pinned())) session_->evicted(h);
+}
+
 void App::pump() {
     poll_phase();
     if (!session_ || !worker_) return;
     for (auto& r : worker_->drain()) session_->on_reply(std::move(r));
     // Decoded images to textures, the one on screen first, within this frame's budget.
-    auto uploads = session_->take_uploads(std::size_t(cfg_.settings.upload_budget_mb_per_frame) << 20);
-    for (auto& [hash, px] : uploads) gfx_->textures().upload(hash, px);
-    if (gfx_->textures().bytes() > gfx_->textures().budget())
-        for (const auto& h : gfx_->textures().trim(session_->pinned())) session_->evicted(h);
+    upload(true);   // what is on screen now; the rest after the frame (upload(false))
     for (auto& [env, urgent] : session_->plan()) worker_->post(std::move(env), urgent);
     if (session_->quit_requested()) quit_ = true;
 }
 
 void App::key_event(int key, int scancode, int action, int mods) {
     input_seen_ = true;
+    last_key_ = mono_now();
     gate_->on_key(key, scancode, action, mods);
 }
 
@@ -431,8 +463,8 @@ void App::wait_events() {
     if (session_) timeout = std::min(timeout, session_->next_wake() - now);
     if (phase_ == Phase::starting_demo || phase_ == Phase::connecting || (demo_view_.active && !demo_view_.failed) ||
         (fonts_ && fonts_->building()))
-        timeout = std::min(timeout, 0.1);
-    const bool busy = extra_frames_ > 0 || gate_->pending() || (bench_ && !bench_->done() && !bench_->idle()) ||
+        timeout = std::min(timeout, kQuietForFontSwap / 2);
+    const bool busy = extra_frames_ > 0 || !gate_->idle() || (bench_ && !bench_->done() && !bench_->idle()) ||
                       (!script_.empty() && session_) || (!opt_.probe.empty() && !probe_written_ && session_);
     if (busy) timeout = std::min(timeout, 0.002);
     if (timeout <= 0) glfwPollEvents();
@@ -441,9 +473,9 @@ void App::wait_events() {
 
 bool App::should_draw() const {
     if (bench_ && bench_->force_redraw()) return true;
-    if (input_seen_ || extra_frames_ > 0 || gate_->pending()) return true;
+    if (input_seen_ || extra_frames_ > 0 || !gate_->idle()) return true;
     if (session_ && session_->revision() != drawn_revision_) return true;
-    if (fonts_->ready()) return true;   // a new atlas waits to be swapped in
+    if (fonts_->ready() && mono_now() - last_key_ >= kQuietForFontSwap) return true;   // a new atlas to swap in
     if (fonts_->building()) return false;
     return mono_now() - last_draw_ >= cfg_.settings.idle_wake_seconds;   // clocks and countdowns
 }
@@ -455,7 +487,8 @@ void App::draw_views() {
     ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, {0, 0});
     ImGui::Begin("##main", nullptr,
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                     ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
+                     ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse |
+                     ImGuiWindowFlags_NoBackground);   // glClear paints the same colour, once
     ImGui::PopStyleVar();
     const bool probing = !opt_.probe.empty() && !probe_written_;
     if (probing) layout_.clear();
@@ -492,14 +525,18 @@ void App::draw_views() {
 
 void App::draw_frame() {
     if (session_) fonts_->want(session_->take_new_text());
-    if (fonts_->swap_if_ready()) {
+    // A new atlas goes in when the keys are quiet: its upload (tens of MB) must not delay the
+    // frame that answers a key press.
+    if (mono_now() - last_key_ >= kQuietForFontSwap && fonts_->swap_if_ready()) {
         ImGui_ImplOpenGL3_DestroyFontsTexture();
         ImGui_ImplOpenGL3_CreateFontsTexture();
+        font_pixels_kept_ = true;
     }
     gfx_->begin_frame();
-    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplOpenGL3_NewFrame();   // uploads the font atlas on the first frame
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
+
     gate_->after_new_frame();
     if (phase_ == Phase::review && session_) {
         input_->process(*session_);
@@ -510,6 +547,12 @@ void App::draw_frame() {
     }
     draw_views();
     ImGui::Render();
+    if (font_pixels_kept_) {
+        // The atlas is on the GPU: its CPU copies (tens of MB for a CJK atlas) can go. (Not
+        // between NewFrame and Render: ImGui locks the atlas there.)
+        ImGui::GetIO().Fonts->ClearTexData();
+        font_pixels_kept_ = false;
+    }
     int fw = 0, fh = 0;
     glfwGetFramebufferSize(win_, &fw, &fh);
     glViewport(0, 0, fw, fh);
@@ -529,6 +572,7 @@ void App::after_frame(bool drew, double ui_cpu_ms, std::uint64_t allocs, double 
         bench_->after_frame(*session_, mono_now(), ui_cpu_ms, allocs, drew, wall_ms);
         if (bench_->done()) {
             bench_->report(std::cout);
+            std::cout << "font atlas builds: " << fonts_->builds() << " (the first at start, the rest for new characters in names)\n";
             std::cout.flush();
             quit_ = true;
         }
@@ -636,11 +680,11 @@ int App::run() {
     while (!quit_ && !glfwWindowShouldClose(win_)) {
         wait_events();
         pump();
-        if (session_ && !script_.empty() && session_->current_ready() && !gate_->pending() && extra_frames_ == 0) {
+        if (session_ && !script_.empty() && session_->current_ready() && gate_->idle()) {
             inject(script_.front());
             script_.pop_front();
         }
-        if (bench_ && session_) {
+        if (bench_ && session_ && gate_->idle()) {
             if (auto key = bench_->next_key(*session_, cfg_.keymap, mono_now())) inject(*key);
         }
         const bool draw = should_draw() && !(bench_ && bench_->idle() && !input_seen_ && session_->revision() == drawn_revision_);
@@ -654,6 +698,7 @@ int App::run() {
             last_draw_ = mono_now();
         }
         after_frame(draw, thread_cpu_ms() - cpu0, allocation_count(), (mono_now() - wall0) * 1000);
+        upload(false);   // items ahead, between frames
     }
     shutdown();
     return exit_code_;
@@ -662,6 +707,11 @@ int App::run() {
 }  // namespace
 
 int main_entry(int argc, char** argv) {
+    // Decoded photos are megabytes each and short-lived: with a fixed threshold glibc maps and
+    // unmaps them (its default raises the threshold after the first free and keeps them in the
+    // heap, where they fragment); two arenas for a handful of threads.
+    ::mallopt(M_MMAP_THRESHOLD, 512 * 1024);
+    ::mallopt(M_ARENA_MAX, 2);
     Options o;
     CLI::App cli{"photodesk: the reviewer workstation of PhotoDesk"};
     cli.add_option("--server", o.server, "photodeskd's URL, e.g. http://127.0.0.1:8420");

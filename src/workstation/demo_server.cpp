@@ -15,7 +15,6 @@
 #include <nlohmann/json.hpp>
 
 #include "client/api_client.h"
-#include "demo/demo_queue.h"
 
 namespace pd::workstation {
 
@@ -161,6 +160,7 @@ void DemoServer::supervise(DemoServerOptions o, fs::path log, std::promise<Resul
 
 DemoServer::~DemoServer() {
     stop_ = true;
+    if (builder_pid_ > 0) ::kill(builder_pid_, SIGTERM);
     if (builder_.joinable()) builder_.join();
     if (pid_ > 0) ::kill(pid_, SIGTERM);   // the supervisor reaps it and returns
     if (supervisor_.joinable()) supervisor_.join();
@@ -181,42 +181,71 @@ void DemoServer::build_queue(int at_least) {
 }
 
 void DemoServer::run_builder(int at_least) {
-    auto progress = [this](const demo::DemoProgress& p) {
-        std::lock_guard<std::mutex> lock(mu_);
-        status_.done = p.done;
-        status_.total = p.total;
-        status_.stage = p.stage;
-    };
-    auto fail = [this](const std::string& m) {
+    auto finish = [this](bool ok, const std::string& message) {
         std::lock_guard<std::mutex> lock(mu_);
         status_.building = false;
-        status_.failed = true;
-        status_.message = m;
+        status_.finished = ok;
+        status_.failed = !ok;
+        status_.message = message;
     };
-    demo::DemoOptions o;
-    o.config_dir = opt_.config_dir;
-    o.shared_portraits = opt_.shared_portraits;
-    o.count = opt_.count;
     const fs::path marker = opt_.data_dir / "demo-complete";
-    if (!fs::exists(marker)) {
-        auto r = demo::build_demo_queue(url_, admin_, senior_, o, progress, stop_);
-        if (!r) return fail(r.error().message);
-        if (r->stopped) return;
-        std::ofstream(marker) << r->submitted << "\n";
+    const bool complete = fs::exists(marker);
+    if (complete && at_least <= 0) return finish(true, "");
+    // `photodeskd demo` builds it in its own process (the engine, dlib and the photos stay out
+    // of the workstation's memory); progress arrives as JSON lines on its stdout.
+    std::vector<std::string> args = {"demo", "--server", url_, "--tokens", (opt_.data_dir / "tokens.json").string()};
+    if (!opt_.config_dir.empty()) args.insert(args.end(), {"--config-dir", opt_.config_dir});
+    if (!opt_.shared_portraits.empty()) args.insert(args.end(), {"--shared-portraits", opt_.shared_portraits});
+    if (opt_.count > 0) args.insert(args.end(), {"--count", std::to_string(opt_.count)});
+    if (at_least > 0) args.insert(args.end(), {"--at-least", std::to_string(at_least)});
+    if (complete) args.push_back("--grow-only");
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) return finish(false, "pipe failed");
+    const pid_t parent = ::getpid();
+    const fs::path log = opt_.data_dir / "demo-build.log";
+    const pid_t pid = ::fork();
+    if (pid < 0) return finish(false, "fork failed");
+    if (pid == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);   // this thread is its parent: it lives until the child exits
+        if (::getppid() != parent) ::_exit(0);
+        ::dup2(out[1], STDOUT_FILENO);
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) ::dup2(fd, STDERR_FILENO);
+        std::vector<char*> argv{const_cast<char*>(opt_.photodeskd.c_str())};
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(opt_.photodeskd.c_str(), argv.data());
+        ::_exit(127);
     }
-    if (at_least > 0) {
-        // How many are pending now: the queue endpoint answers any role.
-        client::ApiClient api(url_, admin_);
-        auto q = api.get("/v1/queue");
-        const std::int64_t open = q && q->ok() ? q->json().value("open", std::int64_t(0)) : 0;
-        if (open < at_least) {
-            auto g = demo::grow_queue(url_, admin_, int(at_least - open), o, progress, stop_);
-            if (!g) return fail(g.error().message);
+    builder_pid_ = pid;
+    ::close(out[1]);
+    std::string buffer, failure;
+    bool finished = false;
+    char chunk[4096];
+    for (ssize_t n; (n = ::read(out[0], chunk, sizeof chunk)) > 0;) {
+        buffer.append(chunk, size_t(n));
+        for (size_t nl; (nl = buffer.find('\n')) != std::string::npos; buffer.erase(0, nl + 1)) {
+            const json j = json::parse(buffer.substr(0, nl), nullptr, false);
+            if (!j.is_object()) continue;
+            std::lock_guard<std::mutex> lock(mu_);
+            if (j.contains("done")) {
+                status_.done = j.value("done", 0);
+                status_.total = j.value("total", 0);
+                status_.stage = j.value("stage", "");
+            }
+            if (j.contains("failed")) failure = j.value("failed", "");
+            if (j.contains("finished")) finished = true;
         }
     }
-    std::lock_guard<std::mutex> lock(mu_);
-    status_.building = false;
-    status_.finished = true;
+    ::close(out[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    builder_pid_ = -1;
+    if (stop_) return finish(false, "stopped");
+    if (!finished)
+        return finish(false, failure.empty() ? "photodeskd demo exited early (see " + log.string() + ")" : failure);
+    if (!complete) std::ofstream(marker) << "done\n";
+    finish(true, "");
 }
 
 }  // namespace pd::workstation

@@ -1,13 +1,14 @@
 // `photodesk --demo`: a local photodeskd on 127.0.0.1 (a free port) with SQLite under the
 // user's data directory, three accounts (an admin to build the queue, the demo reviewer who
 // logs in, a senior reviewer who rejected the resubmissions' first attempts), and the demo
-// queue built on first run by src/demo on a background thread, reported as it goes so the
-// window shows a progress bar and the queue opens as soon as the first items land. The next
-// run reuses the data; `--demo-reset` deletes it (and the demo reviewer's journal and cache,
-// whose submission ids would no longer mean anything).
+// queue built on first run by `photodeskd demo` (src/demo) in a child process, reported as it
+// goes so the window shows a progress bar and the queue opens as soon as the first items land.
+// The next run reuses the data; `--demo-reset` deletes it (and the demo reviewer's journal and
+// cache, whose submission ids would no longer mean anything).
 //
-// The server is a child process that dies with the workstation (PR_SET_PDEATHSIG), even on a
-// kill -9, and is stopped with SIGTERM on a normal exit.
+// The server and the builder are child processes that die with the workstation
+// (PR_SET_PDEATHSIG, from threads that live as long as they do), even on a kill -9, and are
+// stopped with SIGTERM on a normal exit.
 //
 // Threading: start() blocks (run it off the UI thread); status() may be called from any thread.
 #pragma once
@@ -63,6 +64,7 @@ private:
     DemoServerOptions opt_;
     std::string url_, admin_, reviewer_, senior_;
     std::atomic<pid_t> pid_{-1};
+    std::atomic<pid_t> builder_pid_{-1};    // `photodeskd demo` while it runs
     std::thread supervisor_;
     std::thread builder_;
     std::atomic<bool> stop_{false};

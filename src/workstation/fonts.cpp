@@ -1,5 +1,11 @@
 #include "workstation/fonts.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <iconv.h>
+
 #include <chrono>
 #include <fstream>
 
@@ -11,6 +17,25 @@ namespace {
 constexpr char32_t kSymbols[] = {U'✓', U'×', U'·', U'●', U'⚠', U'…', U'°', U'−', U'←', U'→', U'↑', U'↓', U'▶', U'—'};
 
 }  // namespace
+
+std::u32string gb2312_hanzi() {
+    // Every character of GB 2312's two hanzi levels (rows 0xB0-0xF7 in EUC-CN), decoded by
+    // glibc's converter (part of libc6). Empty when the converter is unavailable.
+    std::u32string out;
+    iconv_t cd = ::iconv_open("UTF-32LE", "EUC-CN");
+    if (cd == iconv_t(-1)) return out;
+    for (int row = 0xB0; row <= 0xF7; ++row)
+        for (int col = 0xA1; col <= 0xFE; ++col) {
+            char in[2] = {char(row), char(col)};
+            char32_t cp = 0;
+            char* ip = in;
+            char* op = reinterpret_cast<char*>(&cp);
+            size_t il = 2, ol = sizeof cp;
+            if (::iconv(cd, &ip, &il, &op, &ol) != size_t(-1) && cp >= 0x4E00) out.push_back(cp);
+        }
+    ::iconv_close(cd);
+    return out;
+}
 
 FontManager::~FontManager() {
     if (pending_.valid()) pending_.wait();
@@ -36,6 +61,7 @@ Result<std::unique_ptr<FontManager>> FontManager::create(const FontOptions& opti
     m->builds_ = 1;
     for (char32_t c : m->wanted_)
         if (c > 0xFFFF) m->unrenderable_.insert(c);
+    m->want(gb2312_hanzi());   // the base set, built in the background
     return m;
 }
 
@@ -54,7 +80,9 @@ std::unique_ptr<FontManager::Built> FontManager::build(std::shared_ptr<std::vect
         rb.BuildRanges(&b->ranges);
     }
     {
-        ImFontGlyphRangesBuilder rb;   // the large font shows names and figures only
+        // The large font shows names: the same characters but ImGui's common set, which the
+        // regular font needs for the catalogs' text before the base set arrives.
+        ImFontGlyphRangesBuilder rb;
         rb.AddRanges(a.GetGlyphRangesDefault());
         for (char32_t c : b->chars)
             if (c <= 0xFFFF) rb.AddChar(ImWchar(c));
@@ -63,7 +91,7 @@ std::unique_ptr<FontManager::Built> FontManager::build(std::shared_ptr<std::vect
     ImFontConfig cfg;
     cfg.FontDataOwnedByAtlas = false;   // data_ outlives every atlas
     cfg.FontNo = o.face;
-    cfg.OversampleH = 2;
+    cfg.OversampleH = 1;   // CJK glyphs need no horizontal oversampling; it would double the atlas
     cfg.OversampleV = 1;
     b->regular = a.AddFontFromMemoryTTF(data->data(), int(data->size()), o.size, &cfg, b->ranges.Data);
     b->large = a.AddFontFromMemoryTTF(data->data(), int(data->size()), o.large_size, &cfg, b->large_ranges.Data);
@@ -74,6 +102,13 @@ std::unique_ptr<FontManager::Built> FontManager::build(std::shared_ptr<std::vect
     int w = 0, h = 0;
     a.GetTexDataAsRGBA32(&px, &w, &h);
     return b;
+}
+
+std::unique_ptr<FontManager::Built> FontManager::build_in_background(std::shared_ptr<std::vector<unsigned char>> data,
+                                                                     FontOptions options, std::set<char32_t> chars) {
+    // A new atlas is wanted soon, not now: it yields the cores to the frames being drawn.
+    ::setpriority(PRIO_PROCESS, pid_t(::syscall(SYS_gettid)), 10);
+    return build(std::move(data), std::move(options), std::move(chars));
 }
 
 void FontManager::want(const std::u32string& chars) {
@@ -87,7 +122,7 @@ void FontManager::want(const std::u32string& chars) {
         missing = missing || !has_glyph(c);
     }
     if (!missing || pending_.valid()) return;   // a build under way picks the rest up next time
-    pending_ = std::async(std::launch::async, &FontManager::build, data_, options_, wanted_);
+    pending_ = std::async(std::launch::async, &FontManager::build_in_background, data_, options_, wanted_);
 }
 
 bool FontManager::swap_if_ready() {
@@ -104,7 +139,7 @@ bool FontManager::swap_if_ready() {
     // Characters wanted while this build ran: another round.
     for (char32_t c : wanted_)
         if (c <= 0xFFFF && !current_->chars.count(c)) {
-            pending_ = std::async(std::launch::async, &FontManager::build, data_, options_, wanted_);
+            pending_ = std::async(std::launch::async, &FontManager::build_in_background, data_, options_, wanted_);
             break;
         }
     return true;

@@ -35,6 +35,9 @@ public:
     // next deferred one of each key.
     void after_new_frame();
     bool pending() const { return !deferred_.empty(); }
+    // Nothing forwarded that a frame has not seen yet, nothing deferred: a new key press now is
+    // seen by the very next frame (the bench and scripted keys wait for this).
+    bool idle() const { return deferred_.empty() && fresh_.empty(); }
 
 private:
     struct Event {

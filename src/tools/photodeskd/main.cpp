@@ -4,6 +4,7 @@
 //   photodeskd user add NAME --role ROLE --data DIR [--db …]      prints the token once
 //   photodeskd ingest --data DIR [--db …] --roster roster.csv --photos DIR [--report FILE]
 //   photodeskd export --data DIR [--db …] --school NAME [--grade G] --out PKG.zip
+//   photodeskd demo --server URL --tokens FILE [--count N] [--at-least N]   (docs/demo.md)
 //
 // Exit codes: 0 ok; 1 a command-line or config problem; 2 some rows/items failed (ingest);
 // 3 the store or the network failed.
@@ -59,12 +60,23 @@ int main(int argc, char** argv) {
     e->add_option("--grade", exp.grade, "grade / batch (default: all)");
     e->add_option("--out", exp.out, "PKG.zip, or a folder")->required();
 
+    DemoArgs demo;
+    auto* d = app.add_subcommand("demo", "fill a running server with the demo queue (progress as JSON lines)");
+    d->add_option("--server", demo.server, "the server's URL")->required();
+    d->add_option("--tokens", demo.tokens, "JSON file with the demo-admin and demo-senior tokens")->required();
+    d->add_option("--config-dir", demo.config_dir, "config/ directory (default: the built-in one)");
+    d->add_option("--shared-portraits", demo.shared_portraits, "../shared/data/portraits, when present");
+    d->add_option("--count", demo.count, "students in the queue (default: config/demo.toml)");
+    d->add_option("--at-least", demo.at_least, "then add students until this many items are pending");
+    d->add_flag("--grow-only", demo.grow_only, "only grow the queue (with --at-least)");
+
     CLI11_PARSE(app, argc, argv);
     try {
         if (s->parsed()) return run_serve(serve_c, serve);
         if (ua->parsed()) return run_user_add(user_c, user);
         if (i->parsed()) return run_ingest(ingest_c, ingest);
         if (e->parsed()) return run_export(export_c, exp);
+        if (d->parsed()) return run_demo(demo);
     } catch (const std::exception& ex) {
         std::cerr << "photodeskd: " << ex.what() << "\n";
         return 3;

@@ -63,19 +63,36 @@ Result<PhotoProgram*> PhotoProgram::create(const std::string& dir) {
 }
 
 PhotoProgram::~PhotoProgram() {
-    if (program_) glDeleteProgram(program_);
+    for (unsigned p : programs_)
+        if (p) glDeleteProgram(p);
 }
 
-bool PhotoProgram::ensure_program() {
-    if (program_) return true;
-    if (tried_) return false;
-    tried_ = true;
+int PhotoProgram::variant_of(const PhotoParams& p) {
+    const bool original = p.original && (p.mode != 0 || !p.standardized);
+    return (original ? 1 : 0) | (p.false_colour != 0 ? 2 : 0);
+}
+
+bool PhotoProgram::ensure_program(int variant) {
+    if (programs_[variant]) return true;
+    if (tried_[variant]) return false;
+    tried_[variant] = true;
     // The backend's program is current: use its attribute locations for ours.
     GLint backend = 0;
     glGetIntegerv(GL_CURRENT_PROGRAM, &backend);
     const unsigned vs = compile(GL_VERTEX_SHADER, vert_src_, error_);
     if (!vs) return false;
-    const unsigned fs = compile(GL_FRAGMENT_SHADER, frag_src_, error_);
+    // The variant's switches go right after the #version line.
+    std::string frag = frag_src_;
+    const auto version = frag.find("#version");
+    const auto eol = frag.find('\n', version);
+    if (version == std::string::npos || eol == std::string::npos) {
+        error_ = "photo.frag: no #version line";
+        glDeleteShader(vs);
+        return false;
+    }
+    frag.insert(eol + 1, std::string("#define WITH_ORIGINAL ") + ((variant & 1) ? "1" : "0") + "\n#define FALSE_COLOUR " +
+                             ((variant & 2) ? "1" : "0") + "\n");
+    const unsigned fs = compile(GL_FRAGMENT_SHADER, frag, error_);
     if (!fs) {
         glDeleteShader(vs);
         return false;
@@ -97,18 +114,20 @@ bool PhotoProgram::ensure_program() {
         glDeleteProgram(prog);
         return false;
     }
-    program_ = prog;
+    programs_[variant] = prog;
     return true;
 }
 
-void PhotoProgram::set_uniforms(const PhotoParams& p) {
+void PhotoProgram::set_uniforms(int variant, const PhotoParams& p) {
     // The projection: copied from the backend's program, which is current right now.
     GLint backend = 0;
     glGetIntegerv(GL_CURRENT_PROGRAM, &backend);
     float proj[16] = {};
     if (backend) glGetUniformfv(unsigned(backend), glGetUniformLocation(unsigned(backend), "ProjMtx"), proj);
-    const unsigned g = program_;
+    const unsigned g = programs_[variant];
     glUseProgram(g);
+    // The photo is opaque: no blending (it would read back every pixel it covers).
+    glDisable(GL_BLEND);
     glUniformMatrix4fv(glGetUniformLocation(g, "ProjMtx"), 1, GL_FALSE, proj);
     seti(g, "Texture", 0);
     seti(g, "Original", 1);
@@ -139,8 +158,9 @@ void PhotoProgram::set_uniforms(const PhotoParams& p) {
 void PhotoProgram::callback(const ImDrawList*, const ImDrawCmd* cmd) {
     auto* slot = static_cast<Slot*>(cmd->UserCallbackData);
     PhotoProgram* self = slot->self;
-    if (!self->ensure_program()) return;   // the quad is drawn by the backend's own shader
-    self->set_uniforms(slot->params);
+    const int variant = variant_of(slot->params);
+    if (!self->ensure_program(variant)) return;   // the quad is drawn by the backend's own shader
+    self->set_uniforms(variant, slot->params);
 }
 
 void PhotoProgram::draw(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const PhotoParams& params) {
@@ -148,7 +168,8 @@ void PhotoProgram::draw(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const PhotoParams&
     // maps it through the crop window).
     ImTextureID main = params.standardized ? params.standardized : params.original;
     if (!main) return;
-    if (used_ >= int(slots_.size()) || (tried_ && !program_)) {
+    const int variant = variant_of(params);
+    if (used_ >= int(slots_.size()) || (tried_[variant] && !programs_[variant])) {
         dl->AddImage(main, p0, p1);
         return;
     }

@@ -33,12 +33,15 @@ public:
 private:
     PhotoProgram() = default;
     static void callback(const ImDrawList* list, const ImDrawCmd* cmd);
-    bool ensure_program();
-    void set_uniforms(const PhotoParams& p);
+    // Variant 0..3: bit 0 the original is sampled (Space, wipe, re-crop, no spec photo), bit 1
+    // false colour. Each is compiled the first time it is drawn.
+    static int variant_of(const PhotoParams& p);
+    bool ensure_program(int variant);
+    void set_uniforms(int variant, const PhotoParams& p);
 
     std::string vert_src_, frag_src_, error_;
-    unsigned program_ = 0;
-    bool tried_ = false;
+    unsigned programs_[4] = {0, 0, 0, 0};
+    bool tried_[4] = {false, false, false, false};
     // Parameters live here until RenderDrawData has run the callbacks of this frame.
     struct Slot {
         PhotoProgram* self;
