@@ -8,7 +8,7 @@
 // Coordinates: Frag_UV spans the 480x640 output; "px" below are output pixels.
 //
 // Variants: the program is compiled three times with WITH_ORIGINAL / FALSE_COLOUR defined or
-// not (gl/photo_program.cpp inserts them after #version). A software renderer (llvmpipe: CI,
+// not (gl/photo_program.cpp inserts them after the version line). A software renderer (llvmpipe: CI,
 // machines without a GPU) executes both sides of a branch, so code that is off must not be in
 // the program at all: the plain variant does one texture fetch and the band arithmetic.
 #version 330 core

@@ -24,6 +24,7 @@
 #include <deque>
 #include <fstream>
 #include <future>
+#include <sstream>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -72,7 +73,7 @@ fs::path exe_dir() {
 // [SECTION] options and configuration
 
 struct Options {
-    std::string server, token, profile, config_dir, shader_dir, keys, probe, lang, demo_dir;
+    std::string server, token, profile, config_dir, shader_dir, keys, probe, lang, demo_dir, state_out;
     bool demo = false, demo_reset = false, exit_when_done = false, no_vsync = false;
     int bench_review = 0, demo_count = 0, width = 1600, height = 900;
 };
@@ -114,20 +115,54 @@ Result<Config> load_config(const std::string& dir) {
     return c;
 }
 
-// "A A*3 Shift+Slash" -> chords, in order.
-Result<std::deque<review::Chord>> parse_keys(const std::string& script) {
-    std::deque<review::Chord> out;
+// Scripted keys (--keys), for tests and demonstrations:
+//   "A"          press A once the item on screen is fully drawn
+//   "A*3"        three times
+//   "A*"         whenever an item is ready, until nothing is left in the queue for anyone
+//   "await:PATH" wait until the file PATH exists (a test's signal)
+//   "sleep:MS"   wait MS milliseconds
+struct ScriptStep {
+    enum class Kind { key, repeat, await, sleep } kind = Kind::key;
+    review::Chord chord;
+    std::string path;
+    double seconds = 0;
+    double started = -1;   // sleep: when it began
+};
+
+Result<std::deque<ScriptStep>> parse_keys(const std::string& script) {
+    std::deque<ScriptStep> out;
     std::istringstream in(script);
     std::string tok;
     while (in >> tok) {
+        ScriptStep step;
+        if (tok.rfind("await:", 0) == 0) {
+            step.kind = ScriptStep::Kind::await;
+            step.path = tok.substr(6);
+            out.push_back(step);
+            continue;
+        }
+        if (tok.rfind("sleep:", 0) == 0) {
+            step.kind = ScriptStep::Kind::sleep;
+            step.seconds = std::atof(tok.c_str() + 6) / 1000.0;
+            out.push_back(step);
+            continue;
+        }
         int times = 1;
         if (auto star = tok.rfind('*'); star != std::string::npos && star > 0) {
-            times = std::atoi(tok.c_str() + star + 1);
+            if (star + 1 == tok.size()) {
+                times = 0;   // until nothing is left
+                step.kind = ScriptStep::Kind::repeat;
+            } else {
+                times = std::atoi(tok.c_str() + star + 1);
+                if (times < 1) return make_error(ErrorCode::InvalidArgument, "--keys: '" + tok + "': bad count");
+            }
             tok = tok.substr(0, star);
         }
         auto chord = review::parse_chord(tok);
-        if (!chord || times < 1) return make_error(ErrorCode::InvalidArgument, "--keys: '" + tok + "' is not a key");
-        for (int i = 0; i < times; ++i) out.push_back(*chord);
+        if (!chord) return make_error(ErrorCode::InvalidArgument, "--keys: '" + tok + "' is not a key (see config/keymap.toml)");
+        step.chord = *chord;
+        if (step.kind == ScriptStep::Kind::repeat) out.push_back(step);
+        for (int i = 0; i < times; ++i) out.push_back(step);
     }
     return out;
 }
@@ -159,6 +194,9 @@ private:
     void draw_views();
     void after_frame(bool drew, double ui_cpu_ms, std::uint64_t allocs, double wall_ms);
     void key_event(int key, int scancode, int action, int mods);   // GLFW's key callback
+    void run_script();
+    bool nothing_left() const;
+    void write_state() const;
     void inject(const review::Chord& c);
     void write_probe();
     void shutdown();
@@ -188,7 +226,7 @@ private:
     std::unique_ptr<review::SyncWorker> worker_;
     std::unique_ptr<review::ReviewSession> session_;
 
-    std::deque<review::Chord> script_;
+    std::deque<ScriptStep> script_;
     bool script_given_ = false;
     std::unique_ptr<ReviewBench> bench_;
     bool probe_written_ = false;
@@ -457,6 +495,39 @@ void App::inject(const review::Chord& c) {
         if (on) key_event(key, 0, GLFW_RELEASE, 0);
 }
 
+bool App::nothing_left() const {
+    // Nothing on screen, the last claim came back empty, and the server says no item is open
+    // for anyone (items leased to us by a run that died come back once their lease expires).
+    return session_ && !session_->current() && session_->queue_empty() && session_->queue().known &&
+           session_->queue().open == 0;
+}
+
+void App::run_script() {
+    if (!session_ || script_.empty() || !gate_->idle()) return;
+    ScriptStep& step = script_.front();
+    switch (step.kind) {
+        case ScriptStep::Kind::await:
+            if (fs::exists(step.path)) script_.pop_front();
+            return;
+        case ScriptStep::Kind::sleep:
+            if (step.started < 0) step.started = mono_now();
+            if (mono_now() - step.started >= step.seconds) script_.pop_front();
+            return;
+        case ScriptStep::Kind::repeat:
+            if (nothing_left()) {
+                script_.pop_front();
+                return;
+            }
+            if (session_->current_ready() && session_->context() == review::Context::review) inject(step.chord);
+            return;
+        case ScriptStep::Kind::key:
+            if (!session_->current_ready()) return;
+            inject(step.chord);
+            script_.pop_front();
+            return;
+    }
+}
+
 void App::wait_events() {
     double timeout = cfg_.settings.idle_wake_seconds;
     const double now = mono_now();
@@ -465,7 +536,8 @@ void App::wait_events() {
         (fonts_ && fonts_->building()))
         timeout = std::min(timeout, kQuietForFontSwap / 2);
     const bool busy = extra_frames_ > 0 || !gate_->idle() || (bench_ && !bench_->done() && !bench_->idle()) ||
-                      (!script_.empty() && session_) || (!opt_.probe.empty() && !probe_written_ && session_);
+                      (!opt_.probe.empty() && !probe_written_ && session_);
+    if (!script_.empty() && session_) timeout = std::min(timeout, 0.02);
     if (busy) timeout = std::min(timeout, 0.002);
     if (timeout <= 0) glfwPollEvents();
     else glfwWaitEventsTimeout(timeout);
@@ -578,8 +650,8 @@ void App::after_frame(bool drew, double ui_cpu_ms, std::uint64_t allocs, double 
         }
     }
     if (opt_.exit_when_done && session_ && script_.empty() && (opt_.probe.empty() || probe_written_)) {
-        const bool nothing_left = !session_->current() || !script_given_;
-        if (nothing_left && session_->outbox() == 0 && session_->in_flight() == 0) quit_ = true;
+        const bool done = script_given_ || opt_.probe.size() > 0 || nothing_left();
+        if (done && session_->outbox() == 0 && session_->in_flight() == 0) quit_ = true;
     }
 }
 
@@ -611,6 +683,21 @@ void App::write_probe() {
     std::ofstream(opt_.probe + ".json") << j.dump(2) << "\n";
 }
 
+void App::write_state() const {
+    if (opt_.state_out.empty() || !session_) return;
+    nlohmann::json j;
+    j["user"] = session_->user();
+    j["decisions"] = session_->decisions();
+    j["outbox"] = session_->outbox();
+    const char* states[] = {"connecting", "online", "offline", "unauthorized"};
+    j["server_state"] = states[int(session_->server_state())];
+    j["conflicts"] = nlohmann::json::array();
+    for (const auto& c : session_->conflicts())
+        j["conflicts"].push_back({{"decision_id", c.decision_id}, {"submission_id", c.submission_id},
+                                  {"verdict", c.verdict}, {"message", c.message}, {"student", c.student_name}});
+    std::ofstream(opt_.state_out) << j.dump(2) << "\n";
+}
+
 void App::shutdown() {
     if (session_ && worker_) {
         for (auto& e : session_->farewell()) worker_->post(std::move(e));
@@ -618,6 +705,7 @@ void App::shutdown() {
             std::cerr << "photodesk: the server did not answer in time; queued decisions stay in the journal\n";
         for (auto& r : worker_->drain()) session_->on_reply(std::move(r));
     }
+    write_state();
     close_session();
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();
@@ -680,10 +768,7 @@ int App::run() {
     while (!quit_ && !glfwWindowShouldClose(win_)) {
         wait_events();
         pump();
-        if (session_ && !script_.empty() && session_->current_ready() && gate_->idle()) {
-            inject(script_.front());
-            script_.pop_front();
-        }
+        run_script();
         if (bench_ && session_ && gate_->idle()) {
             if (auto key = bench_->next_key(*session_, cfg_.keymap, mono_now())) inject(*key);
         }
@@ -725,8 +810,11 @@ int main_entry(int argc, char** argv) {
     cli.add_option("--profile", o.profile, "keep credentials, journal and cache under this folder");
     cli.add_option("--config", o.config_dir, "config folder (default: PHOTODESK_CONFIG_DIR or the source tree's)");
     cli.add_option("--shaders", o.shader_dir, "shader folder (default: next to the binary, else the source tree's)");
-    cli.add_option("--keys", o.keys, "type these keys (keymap names, e.g. \"A R 1 Shift+Slash A*10\")");
+    cli.add_option("--keys", o.keys,
+                   "type these keys once each item is drawn: \"A R 1 Shift+Slash A*10\"; A* until nothing is left; "
+                   "await:FILE waits for FILE; sleep:MS");
     cli.add_flag("--exit-when-done", o.exit_when_done, "quit once --keys are typed (or nothing is left) and all is sent");
+    cli.add_option("--state-out", o.state_out, "write the session's state (decisions, outbox, conflicts) as JSON at exit");
     cli.add_option("--probe", o.probe, "write PATH.png and PATH.json once the first item is fully drawn");
     cli.add_option("--lang", o.lang, "zh (default) or en")->check(CLI::IsMember({"zh", "en"}));
     cli.add_option("--size", [&o](const CLI::results_t& r) {

@@ -112,7 +112,7 @@ std::string ServerTest::run_photodeskd(const std::vector<std::string>& args, int
 void ServerTest::start_server() {
     int pipefd[2];
     ASSERT_EQ(::pipe(pipefd), 0);
-    std::vector<std::string> args = {PD_PHOTODESKD_PATH, "serve", "--listen", "127.0.0.1:0"};
+    std::vector<std::string> args = {PD_PHOTODESKD_PATH, "serve", "--listen", "127.0.0.1:" + std::to_string(listen_port_)};
     for (const auto& a : data_args()) args.push_back(a);
     for (const auto& a : extra_serve_args_) args.push_back(a);
     const std::string log = (dir_ / "server.log").string();

@@ -29,7 +29,7 @@ protected:
 
     bool is_postgres() const { return GetParam() == "postgres"; }
 
-    // The server process. start_server() blocks until it prints its address.
+    // The server process. start_server() blocks until it prints its address (on listen_port_).
     void start_server();
     void stop_server();   // SIGTERM, wait: a graceful stop
     void kill_server();   // SIGKILL, wait: a crash
@@ -63,6 +63,7 @@ protected:
     pid_t pid_ = -1;
     std::map<std::string, std::string> tokens_;
     std::vector<std::string> extra_serve_args_;   // appended to `photodeskd serve` (e.g. --config)
+    int listen_port_ = 0;                          // 0: any free port; set to port_ to restart in place
     std::string scheme_ = "http";                 // from the "listening on" line
 };
 

@@ -83,8 +83,9 @@ bool PhotoProgram::ensure_program(int variant) {
     if (!vs) return false;
     // The variant's switches go right after the #version line.
     std::string frag = frag_src_;
-    const auto version = frag.find("#version");
-    const auto eol = frag.find('\n', version);
+    const auto line = frag.rfind("\n#version", 0) == 0 ? 0 : frag.find("\n#version");   // a line of its own
+    const auto version = line == std::string::npos ? line : line + 1;
+    const auto eol = version == std::string::npos ? version : frag.find('\n', version);
     if (version == std::string::npos || eol == std::string::npos) {
         error_ = "photo.frag: no #version line";
         glDeleteShader(vs);

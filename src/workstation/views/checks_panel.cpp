@@ -41,6 +41,8 @@ void draw_checks_panel(ViewContext& v, ImVec2 pos, ImVec2 size) {
     const float title_h = ImGui::GetTextLineHeightWithSpacing() + 2 * v.scale;
     ImGui::SetCursorScreenPos({pos.x, pos.y + title_h});
     ImGui::BeginChild("##checks", {size.x, size.y - title_h}, false);
+    v.mark("checks_visible", ImGui::GetWindowPos(), {ImGui::GetWindowPos().x + ImGui::GetWindowSize().x,
+                                                     ImGui::GetWindowPos().y + ImGui::GetWindowSize().y});
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const float row_h = ImGui::GetTextLineHeightWithSpacing();
     for (int i = 0; i < int(it.checks.size()); ++i) {

@@ -40,7 +40,9 @@ void draw_help(ViewContext& v) {
                 if (c.context != ctx) continue;
                 if (col % 2 == 0) ImGui::TableNextRow();
                 ImGui::TableSetColumnIndex((col % 2) * 2);
-                ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::warn), "%s", v.text("{}", v.keymap.label(c.id)));
+                const std::string keys = v.keymap.label(c.id);
+                ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::warn), "%s", keys.c_str());
+                if (v.layout) v.mark(fmt::format("help:{}:{}", c.name, keys), ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
                 ImGui::TableSetColumnIndex((col % 2) * 2 + 1);
                 ImGui::TextUnformatted(v.tr("cmd.", c.name));
                 ++col;

@@ -1,0 +1,283 @@
+// The views and the key path headless: an ImGui context with the real font atlas but no window
+// and no GL, keys set in io.KeysDown[] as GLFW's callback sets them, frames run, and what lands
+// in the journal's outbox asserted. The session is the real one (a fake clock, no network).
+#include <gtest/gtest.h>
+#include <imgui.h>
+#include <imgui_internal.h>
+
+#include <map>
+
+#include "config/config.h"
+#include "review/review_fixture.h"
+#include "workstation/workstation_support.h"
+#include "workstation/fonts.h"
+#include "workstation/input.h"
+#include "workstation/views/views.h"
+#include "support/test_support.h"
+
+using namespace pd::review;
+using namespace pd::workstation;
+
+namespace pd::test {
+namespace {
+
+// Textures for every hash, each with its own id, so a test can see which photo a frame drew.
+class FakeGraphics : public Graphics {
+public:
+    std::optional<TextureRef> texture(const std::string& hash) override {
+        auto [it, fresh] = ids_.try_emplace(hash, ids_.size() + 100);
+        return TextureRef{reinterpret_cast<ImTextureID>(it->second), 480, 640};
+    }
+    void draw_photo(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const PhotoParams& p) override {
+        dl->AddImage(p.standardized ? p.standardized : p.original, p0, p1);
+        last = p;
+    }
+    ImTextureID id_of(const std::string& hash) { return texture(hash)->id; }
+    PhotoParams last;
+
+private:
+    std::map<std::string, std::intptr_t> ids_;
+};
+
+class HeadlessTest : public SessionTest {
+protected:
+    void SetUp() override {
+        SessionTest::SetUp();
+        auto f = FontManager::create({}, strings.codepoints());
+        ASSERT_TRUE(f.ok()) << f.error().message;
+        fonts = std::move(f).value();
+        ImGui::CreateContext(fonts->atlas());
+        ImGuiIO& io = ImGui::GetIO();
+        io.IniFilename = nullptr;
+        io.DisplaySize = {1600, 1000};
+        io.DeltaTime = 1.f / 60;
+        io.Fonts->SetTexID(reinterpret_cast<ImTextureID>(1));
+        auto k = load_keymap(config_dir());
+        ASSERT_TRUE(k.ok()) << k.error().message;
+        keymap = std::move(k).value();
+        auto spec = config::load_spec_profile(config_dir(), "chsi-2017");
+        ASSERT_TRUE(spec.ok());
+        spec_ = spec.value();
+        input = std::make_unique<KeyInput>(keymap);
+    }
+    void TearDown() override {
+        ImGui::DestroyContext();
+        SessionTest::TearDown();
+    }
+
+    // One frame with these chords held (pressed this frame), as GLFW's callback sets io.
+    void frame(std::vector<const char*> chords = {}, bool layout = false) {
+        ImGuiIO& io = ImGui::GetIO();
+        for (const char* name : chords) {
+            auto c = parse_chord(name);
+            ASSERT_TRUE(c) << name;
+            io.KeysDown[c->key] = true;
+            io.KeyShift = io.KeyShift || c->shift;
+            io.KeyCtrl = io.KeyCtrl || c->ctrl;
+        }
+        ImGui::NewFrame();
+        input->process(*s);
+        ViewContext v{*s, keymap, gfx, *fonts, spec_, 1.f, text, layout ? &marks : nullptr};
+        ImGui::SetNextWindowPos({0, 0});
+        ImGui::SetNextWindowSize(io.DisplaySize);
+        ImGui::Begin("##main", nullptr, ImGuiWindowFlags_NoDecoration);
+        draw_review_screen(v, {0, 0}, io.DisplaySize);
+        ImGui::End();
+        draw_help(v);
+        draw_picker(v);
+        draw_note_editor(v);
+        draw_conflicts(v);
+        ImGui::Render();
+        for (auto& down : io.KeysDown) down = false;
+        io.KeyShift = io.KeyCtrl = io.KeyAlt = false;
+    }
+    // A key press as a person makes it: down in one frame, up in the next (the gate in
+    // input.h guarantees exactly this for real keys, however fast they come).
+    void press(std::vector<const char*> chords, bool layout = false) {
+        frame(std::move(chords), layout);
+        frame({}, layout);
+    }
+    // Every texture the last frame drew with.
+    std::vector<ImTextureID> textures_drawn() {
+        std::vector<ImTextureID> out;
+        ImDrawData* d = ImGui::GetDrawData();
+        for (int i = 0; i < d->CmdListsCount; ++i)
+            for (const auto& cmd : d->CmdLists[i]->CmdBuffer) out.push_back(cmd.TextureId);
+        return out;
+    }
+    bool drawn(const std::string& hash) {
+        const auto t = textures_drawn();
+        return std::find(t.begin(), t.end(), gfx.id_of(hash)) != t.end();
+    }
+    std::vector<JournalEntry> outbox() { return s->journal().outbox(100).value(); }
+
+    std::unique_ptr<FontManager> fonts;
+    Keymap keymap;
+    domain::SpecProfile spec_;
+    FakeGraphics gfx;
+    Scratch text;
+    std::unique_ptr<KeyInput> input;
+    std::vector<std::pair<std::string, ImVec4>> marks;
+};
+
+TEST_F(HeadlessTest, AKeyApprovesAndTheSameFrameDrawsTheNextPhoto) {
+    ready_with(3);
+    frame();
+    ASSERT_TRUE(drawn(s->current()->item.standardized));
+    const std::string next = s->slots()[1].item.standardized;
+    frame({"A"});
+    auto rows = outbox();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].verdict, "approve");
+    EXPECT_EQ(rows[0].submission_id, 1);
+    EXPECT_TRUE(drawn(next)) << "the frame that handled the key already shows the next item";
+    frame();   // the key is still "down" for ImGui only in its own frame: no second approval
+    EXPECT_EQ(outbox().size(), 1u);
+}
+
+TEST_F(HeadlessTest, RejectWithTheSuggestedReasonIsOneKey) {
+    step();
+    answer(RestoreResult{});
+    step();
+    ClaimResult c;
+    c.ok = true;
+    c.items.push_back(item(4, {"eye_tilt"}, {}, unix_now + 300));
+    answer(std::move(c));
+    frame();
+    press({"R"});
+    auto rows = outbox();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].verdict, "reject");
+    EXPECT_EQ(rows[0].reasons, std::vector<std::string>{"head_tilted"});
+}
+
+TEST_F(HeadlessTest, RejectWithNothingTickedOpensThePickerAndAHotkeyTicks) {
+    ready_with(2);
+    press({"R"});
+    EXPECT_TRUE(outbox().empty());
+    ImGuiWindow* picker = ImGui::FindWindowByName(s->strings().tr("picker.title").c_str());
+    ASSERT_NE(picker, nullptr);
+    EXPECT_TRUE(picker->Active) << "the picker is on screen";
+    press({"5"});   // the fifth row: ears_hidden
+    press({"Enter"});
+    auto rows = outbox();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].reasons, std::vector<std::string>{"ears_hidden"});
+    EXPECT_EQ(s->current()->item.id, 2);
+}
+
+TEST_F(HeadlessTest, TypingANoteTriggersNoCommand) {
+    ready_with(2);
+    press({"N"});
+    ASSERT_EQ(s->context(), Context::note);
+    // 'A' typed into the note is text, not an approval.
+    ImGui::GetIO().AddInputCharacter('a');
+    press({"A"});   // the key and its character arrive together, as from GLFW
+    EXPECT_TRUE(outbox().empty());
+    EXPECT_EQ(s->note_editor().text, "a");
+    press({"Enter"});
+    EXPECT_EQ(s->context(), Context::review);
+    EXPECT_EQ(s->current()->note, "a");
+    press({"A"});
+    auto rows = outbox();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].note, "a");
+}
+
+TEST_F(HeadlessTest, UndoAndNavigationFromTheKeyboard) {
+    ready_with(3);
+    press({"A"});
+    press({"A"});
+    press({"Z"});
+    EXPECT_EQ(outbox().size(), 1u);
+    EXPECT_EQ(s->current()->item.id, 2);
+    press({"Right"});
+    EXPECT_EQ(s->current()->item.id, 3);
+    press({"K"});
+    EXPECT_EQ(s->current()->item.id, 2);
+    press({"S"});   // skip: back to the queue
+    EXPECT_EQ(s->current()->item.id, 3);
+}
+
+TEST_F(HeadlessTest, HelpListsEveryCommandWithItsKeysFromTheKeymap) {
+    ready_with(1);
+    press({"Shift+Slash"}, true);
+    ASSERT_TRUE(s->view().help);
+    ImGuiWindow* help = ImGui::FindWindowByName(s->strings().tr("help.title").c_str());
+    ASSERT_NE(help, nullptr);
+    EXPECT_TRUE(help->Active);
+    std::map<std::string, std::string> listed;
+    for (const auto& [name, r] : marks)
+        if (name.rfind("help:", 0) == 0) {
+            const auto colon = name.find(':', 5);
+            listed[name.substr(5, colon - 5)] = name.substr(colon + 1);
+        }
+    for (const auto& c : command_table()) {
+        ASSERT_TRUE(listed.count(std::string(c.name))) << c.name << " is missing from the help";
+        EXPECT_EQ(listed[std::string(c.name)], keymap.label(c.id)) << c.name;
+    }
+    press({"Escape"});
+    EXPECT_FALSE(s->view().help);
+}
+
+TEST_F(HeadlessTest, F2SwitchesTheLanguage) {
+    ready_with(1);
+    EXPECT_EQ(s->strings().language(), Language::zh);
+    press({"F2"});
+    EXPECT_EQ(s->strings().language(), Language::en);
+    press({"F2"});
+    EXPECT_EQ(s->strings().language(), Language::zh);
+}
+
+TEST_F(HeadlessTest, HoldingSpaceShowsTheOriginalThroughTheCropWindow) {
+    ready_with(1);
+    images_ready();
+    frame();
+    EXPECT_EQ(gfx.last.mode, 0);
+    ImGui::GetIO().KeysDown[key::Space] = true;
+    ImGui::NewFrame();
+    input->process(*s);
+    ImGui::Render();
+    EXPECT_TRUE(s->view().show_original);
+    ImGui::GetIO().KeysDown[key::Space] = false;
+    frame();
+    EXPECT_FALSE(s->view().show_original) << "released";
+}
+
+TEST_F(HeadlessTest, TheBandsAreColouredByTheirChecks) {
+    step();
+    answer(RestoreResult{});
+    step();
+    ClaimResult c;
+    c.ok = true;
+    c.items.push_back(item(4, {"crown_position"}, {"eye_position"}, unix_now + 300));
+    answer(std::move(c));
+    images_ready();
+    frame();
+    EXPECT_EQ(ImGui::ColorConvertFloat4ToU32(gfx.last.crown_colour), colour::fail);
+    EXPECT_EQ(ImGui::ColorConvertFloat4ToU32(gfx.last.eye_colour), colour::warn);
+    EXPECT_EQ(gfx.last.crown_band.x, float(spec_.crown_y.min));
+    EXPECT_EQ(gfx.last.eye_band.y, float(spec_.eye_y.max));
+}
+
+TEST_F(HeadlessTest, ARareNameGetsItsGlyphsAfterTheBackgroundBuild) {
+    ASSERT_FALSE(fonts->has_glyph(U'䶮')) << "not in the first atlas: the test would prove nothing";
+    fonts->want(U"刘䶮㛃");
+    // The base set's build may be under way: swap whatever finishes until the name is there.
+    const bool got = eventually(
+        [&] {
+            if (fonts->ready()) fonts->swap_if_ready();
+            return fonts->has_glyph(U'䶮');
+        },
+        std::chrono::seconds(60));
+    ASSERT_TRUE(got) << "no atlas with the rare characters after 60 s";
+    EXPECT_TRUE(fonts->has_glyph(U'䶮'));
+    EXPECT_TRUE(fonts->has_glyph(U'㛃'));
+    EXPECT_FALSE(fonts->has_glyph(U'\U00020BB7')) << "beyond the BMP: ImGui 1.86's 16-bit ImWchar";
+    EXPECT_TRUE(fonts->unrenderable().empty());
+    fonts->want(U"\U00020BB7");
+    EXPECT_EQ(fonts->unrenderable().size(), 1u);
+}
+
+}  // namespace
+}  // namespace pd::test
