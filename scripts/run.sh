@@ -1,47 +1,22 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: installs what is needed, builds, standardizes the sample
-# photos into out/ (spec photo, JSON report and check overlay for each), then starts the
-# review-queue server on 127.0.0.1:8420 with a demo queue (SQLite in out/demo-data, the sample
-# photos ingested from assets/demo/roster.csv) and prints a token per role. Ctrl-C stops it.
-# (The workstation takes this command over once it exists.)
-#   PHOTODESK_LISTEN=HOST:PORT   another address (default 127.0.0.1:8420)
+# The main job on a fresh machine: installs what is needed, builds, and opens the reviewer
+# workstation on its embedded default: a local photodeskd on 127.0.0.1 (a free port), SQLite
+# under ~/.local/share/photodesk/demo, and a demo queue of 240 students made from real photos on
+# first run (a progress bar; the queue opens as soon as the first items land). The next run
+# reuses the queue; `--demo-reset` builds it again. Extra arguments go to photodesk, e.g.
+#   bash scripts/run.sh --demo-reset          a fresh demo queue
+#   bash scripts/run.sh --lang en             English (F2 switches at run time)
+# Without a display (a server, CI), it starts the workstation on a virtual one, waits for the
+# first photo to be drawn, saves a screenshot to out/review.png and exits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh release
-cli=build/release/src/photodesk-cli
-daemon=build/release/src/photodeskd
-
-mkdir -p out
-inputs=(/usr/lib/python3/dist-packages/skimage/data/astronaut.png)
-if [ -d ../shared/data/portraits ]; then inputs+=(../shared/data/portraits/*.jpg); fi
-"$cli" standardize "${inputs[@]}" -O out --jobs "$(nproc)" || true
-for f in "${inputs[@]}"; do
-  name=$(basename "${f%.*}")
-  "$cli" check "$f" --overlay "out/$name.overlay.png" || true
-done
-echo "run: spec photos, reports and overlays are in $(pwd)/out"
-
-# The demo queue: one photo per roster row, named by student number (D001 ...).
-data=out/demo-data
-photos=out/demo-photos
-mkdir -p "$photos"
-i=1
-for f in "${inputs[@]}"; do
-  [ $i -le 6 ] || break
-  cp -f "$f" "$photos/D00$i.${f##*.}"
-  i=$((i + 1))
-done
-if [ ! -f "$data/tokens.txt" ]; then
-  mkdir -p "$data"
-  for u in admin:admin supervisor:supervisor ingest:ingest reviewer:reviewer; do
-    echo "${u%%:*} $("$daemon" user add "${u%%:*}" --role "${u##*:}" --data "$data" 2>/dev/null)"
-  done >"$data/tokens.txt"
-  "$daemon" ingest --data "$data" --roster assets/demo/roster.csv --photos "$photos" \
-    --report "$data/ingest-report.csv" || true
+app=build/release/src/photodesk
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+  exec "$app" --demo "$@"
 fi
-listen=${PHOTODESK_LISTEN:-127.0.0.1:8420}
-echo "run: demo queue in $data; tokens (also in $data/tokens.txt):"
-sed 's/^/  /' "$data/tokens.txt"
-echo "run: try  curl -s -H \"Authorization: Bearer \$(awk '/^reviewer/{print \$2}' $data/tokens.txt)\" -d '{\"n\":5}' http://$listen/v1/leases/claim"
-exec "$daemon" serve --data "$data" --listen "$listen"
+mkdir -p out
+echo "run: no display; starting photodesk on a virtual one (xvfb-run) to show that it works"
+xvfb-run -a -s "-screen 0 1600x1000x24" "$app" --demo --size 1600x1000 --probe out/review --exit-when-done "$@"
+echo "run: the review view is in $(pwd)/out/review.png (what was drawn: out/review.json)"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs the Debian packages, checks the layering
-# rule, builds release and runs every test, prints the server's load figures (a short run of
-# scripts/load.sh on both backends), builds ASan+UBSan and runs every test again, then runs
-# the libFuzzer targets briefly. This is what CI runs (.ci/run).
+# rule, builds release and runs every test (the workstation's under a virtual display it starts
+# itself), prints the server's load figures (a short run of scripts/load.sh on both backends)
+# and the workstation's (photodesk --bench-review 500), builds ASan+UBSan and runs every test
+# again, then runs the libFuzzer targets briefly. This is what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -22,6 +23,12 @@ ctest --preset release -j 2 --timeout 900
 
 stamp "load smoke: photodeskd on both backends, 10,000 pending, with pgbench (figures only)"
 bash scripts/load.sh --quick --build-dir build/release
+
+stamp "workstation bench: 500 decisions by injected keys on the demo queue, under Xvfb (figures only)"
+bench_home=$(mktemp -d)
+xvfb-run -a -s "-screen 0 1600x1000x24" build/release/src/photodesk --demo --profile "$bench_home" \
+  --size 1600x1000 --bench-review 500 2>/dev/null | grep -v '^\[' || echo "workstation bench failed (figures only)"
+rm -rf "$bench_home"
 
 stamp "build asan+ubsan"
 bash scripts/build.sh asan
