@@ -575,7 +575,9 @@ void App::draw_views() {
         draw_note_editor(v);
         draw_conflicts(v);
     } else {
-        const char* what = phase_ == Phase::starting_demo ? "connect.starting_demo" : "connect.connecting";
+        const char* what = phase_ == Phase::connecting ? "connect.connecting"
+                           : demo_                     ? "connect.preparing_demo"
+                                                       : "connect.starting_demo";
         if (phase_ == Phase::starting_demo || phase_ == Phase::connecting) {
             const char* t = cfg_.strings.tr(what).c_str();
             const ImVec2 ts = ImGui::CalcTextSize(t);
