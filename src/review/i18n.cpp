@@ -126,30 +126,10 @@ Result<Strings> load_strings(const std::string& config_dir) {
 std::u32string utf8_codepoints(std::string_view s) {
     std::u32string out;
     out.reserve(s.size());
-    size_t i = 0;
-    while (i < s.size()) {
-        const unsigned char c = s[i];
-        int extra = 0;
-        char32_t cp = 0;
-        if (c < 0x80) extra = 0, cp = c;
-        else if ((c & 0xE0) == 0xC0) extra = 1, cp = c & 0x1F;
-        else if ((c & 0xF0) == 0xE0) extra = 2, cp = c & 0x0F;
-        else if ((c & 0xF8) == 0xF0) extra = 3, cp = c & 0x07;
-        else extra = -1;
-        bool ok = extra >= 0 && i + size_t(extra) < s.size();
-        for (int k = 1; ok && k <= extra; ++k) {
-            const unsigned char cc = s[i + k];
-            if ((cc & 0xC0) != 0x80) ok = false;
-            else cp = (cp << 6) | (cc & 0x3F);
-        }
-        if (!ok) {
-            out.push_back(U'\uFFFD');
-            ++i;
-            continue;
-        }
-        out.push_back(cp);
-        i += size_t(extra) + 1;
-    }
+    for_each_codepoint(s, [&](char32_t c) {
+        out.push_back(c);
+        return true;
+    });
     return out;
 }
 

@@ -66,6 +66,25 @@ Result<Strings> load_strings(const std::string& config_dir);
 
 // UTF-8 -> code points; invalid sequences become U+FFFD.
 std::u32string utf8_codepoints(std::string_view s);
+// The same, one at a time and without allocating: fn(char32_t) for each; stops when it
+// returns false.
+template <class Fn>
+void for_each_codepoint(std::string_view s, Fn&& fn) {
+    size_t i = 0;
+    while (i < s.size()) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        const int extra = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+        char32_t cp = extra == 0 ? c : extra == 1 ? (c & 0x1F) : extra == 2 ? (c & 0x0F) : (c & 0x07);
+        bool ok = extra >= 0 && i + size_t(extra) < s.size();
+        for (int k = 1; ok && k <= extra; ++k) {
+            const unsigned char cc = static_cast<unsigned char>(s[i + size_t(k)]);
+            if ((cc & 0xC0) != 0x80) ok = false;
+            else cp = (cp << 6) | (cc & 0x3F);
+        }
+        if (!fn(ok ? cp : U'\uFFFD')) return;
+        i += ok ? size_t(extra) + 1 : 1;
+    }
+}
 // Replaces {0}, {1}, ... in `pattern`.
 std::string substitute(std::string_view pattern, const std::vector<std::string>& args);
 

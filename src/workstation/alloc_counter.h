@@ -3,11 +3,13 @@
 // makes. Relaxed atomic increments: negligible, and always on.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace pd::workstation {
 
-std::uint64_t allocation_count();
+std::uint64_t allocation_count();          // every thread
+std::uint64_t thread_allocation_count();   // the calling thread
 // ImGui's allocator functions with counting (ImGui::SetAllocatorFunctions).
 void* counted_imgui_alloc(std::size_t size, void* user);
 void counted_imgui_free(void* ptr, void* user);

@@ -784,7 +784,7 @@ int App::run() {
             draw_frame();
             last_draw_ = mono_now();
         }
-        after_frame(draw, thread_cpu_ms() - cpu0, allocation_count(), (mono_now() - wall0) * 1000);
+        after_frame(draw, thread_cpu_ms() - cpu0, thread_allocation_count(), (mono_now() - wall0) * 1000);
         upload(false);   // items ahead, between frames
     }
     shutdown();

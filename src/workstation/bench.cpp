@@ -137,7 +137,7 @@ void ReviewBench::report(std::ostream& out) const {
                        percentile(frame_cpu_ms_, 99), frame_cpu_ms_.size());
     out << fmt::format("frame wall time (NewFrame to glFinish): p50 {:.2f} ms, p99 {:.2f} ms\n",
                        percentile(frame_wall_ms_, 50), percentile(frame_wall_ms_, 99));
-    out << fmt::format("allocations per redraw of an unchanged screen: {:.2f} ({} redraws)\n",
+    out << fmt::format("UI-thread allocations per redraw of an unchanged screen: {:.2f} ({} redraws)\n",
                        double(redraw_allocs_) / std::max(1, kRedrawFrames), kRedrawFrames);
     out << fmt::format("resident memory: {:.1f} MB after {} items, {:.1f} MB after {} items\n", rss_500_kb_ / 1024.0,
                        std::min(500, target_), rss_end_kb_ / 1024.0, target_);

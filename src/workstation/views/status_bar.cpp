@@ -2,6 +2,7 @@
 // the server's state, conflicts, and this reviewer's decisions this session and rate per hour.
 // Below it, while the server cannot be reached, a banner saying that work continues and
 // nothing is lost.
+#include "review/sla.h"
 #include "workstation/views/views.h"
 
 namespace pd::workstation {
@@ -28,6 +29,17 @@ void draw_status_bar(ViewContext& v, ImVec2 pos, ImVec2 size) {
         segment(v, x, y, v.text.pattern(v.tr("status.queue"), q.open), colour::text);
         segment(v, x, y, v.text.pattern(v.tr("status.due_today"), q.due_today), q.due_today ? colour::warn : colour::dim);
         segment(v, x, y, v.text.pattern(v.tr("status.overdue"), q.overdue), q.overdue ? colour::fail : colour::dim);
+        // The queue's own countdown: how long the most urgent item has left (or is late by).
+        if (q.oldest_deadline > 0) {
+            const auto c = review::countdown(s.calendar(), s.clock().unix_seconds(), q.oldest_deadline);
+            if (c.known && c.overdue)
+                segment(v, x, y, v.text.pattern(v.tr("status.oldest_overdue"), c.overdue_seconds / 86400,
+                                                 c.overdue_seconds % 86400 / 3600),
+                        colour::fail);
+            else if (c.known)
+                segment(v, x, y, v.text.pattern(v.tr("status.oldest_left"), c.days, c.hours),
+                        c.due_today ? colour::warn : colour::dim);
+        }
     } else {
         segment(v, x, y, v.tr("status.queue_unknown"), colour::dim);
     }

@@ -101,13 +101,16 @@ float draw_student_panel(ViewContext& v, ImVec2 pos, ImVec2 size) {
     ImGui::PopFont();
     v.mark("name", ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
     // A character the font cannot show (beyond the BMP) is named, never silently a "?".
-    for (char32_t c : review::utf8_codepoints(it.name))
-        if (!v.fonts.has_glyph(c) && c >= 0x80) {
-            ImGui::SameLine();
-            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::warn), "%s",
-                               v.text.pattern(v.tr("student.missing_glyph"), fmt::format("U+{:04X}", unsigned(c))));
-            break;
-        }
+    char32_t missing = 0;
+    review::for_each_codepoint(it.name, [&](char32_t c) {
+        if (c >= 0x80 && !v.fonts.has_glyph(c)) missing = c;
+        return missing == 0;
+    });
+    if (missing) {
+        ImGui::SameLine();
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::warn), "%s",
+                           v.text.pattern(v.tr("student.missing_glyph"), fmt::format("U+{:04X}", unsigned(missing))));
+    }
     ImGui::TextDisabled("%s", v.text("{} · {}", it.id_number, it.student_no));
     ImGui::TextUnformatted(v.text("{} · {} · {}", it.school, it.station.empty() ? "—" : it.station, it.grade));
     if (it.attempt > 1)
