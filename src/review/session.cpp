@@ -184,7 +184,9 @@ void ReviewSession::decide(const std::string& verdict, std::optional<CropWindow>
         decided_mono_.erase(replaced->decision_id);
     }
     if (auto st = journal_->record(e); !st) {
-        // Not on disk, so not decided: the reviewer sees why and the item stays.
+        // Not on disk, so not decided: the reviewer sees why and the item stays (undecided, if
+        // this was a change of mind: the earlier decision was taken back above).
+        if (replaced) s.decision.reset();
         return toast(strings_->format("toast.journal_failed", {st.error().message}), true);
     }
     s.decision = e;

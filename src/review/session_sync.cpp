@@ -220,7 +220,10 @@ void ReviewSession::on_renew(RenewResult r) {
         if (renewed.count(id)) continue;
         Slot* s = slot_by_id(id);
         if (!s || s->decision) continue;   // a queued decision will get its own answer
-        if (!s->lease_lost) ++lost;
+        if (!s->lease_lost) {
+            ++lost;
+            forget_pending_.push_back(id);   // someone else's now: out of the local cache too
+        }
         s->lease_lost = true;
     }
     if (lost > 0) {
@@ -501,8 +504,8 @@ void ReviewSession::collect_garbage() {
     // Decided items far behind the cursor go once their decision is answered.
     while (cursor_ > settings_.keep_back && !slots_.empty()) {
         const Slot& s = slots_.front();
-        const bool answered = s.decision && s.decision->outcome != Outcome::queued;
-        if (!answered) break;
+        const bool done = s.lease_lost || (s.decision && s.decision->outcome != Outcome::queued);
+        if (!done) break;
         slots_.pop_front();
         --cursor_;
     }

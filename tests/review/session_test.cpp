@@ -297,7 +297,11 @@ TEST_F(SessionTest, LeasesAreRenewedBeforeTheyExpireAndALostOneLeavesTheQueue) {
     EXPECT_EQ(s->current()->item.id, 2) << "the lost item is no longer the one on screen";
     EXPECT_TRUE(s->toast().error);
     EXPECT_EQ(s->ahead(), 2);
-    EXPECT_TRUE(of<RenewRequest>(step()).empty());
+    auto next = step();
+    EXPECT_TRUE(of<RenewRequest>(next).empty());
+    auto forgets = of<ForgetRequest>(next);
+    ASSERT_EQ(forgets.size(), 1u) << "a lost item leaves the local cache";
+    EXPECT_EQ(forgets[0].ids, std::vector<std::int64_t>{1});
 }
 
 TEST_F(SessionTest, DecisionsQueuedBeforeACrashArePushedAfterTheRestart) {
