@@ -312,15 +312,14 @@ std::vector<std::pair<Envelope, bool>> ReviewSession::plan() {
 
     // Renew the leases of items not yet answered, a margin before the first one expires.
     if (!renew_in_flight_ && now >= renew_not_before_) {
-        std::vector<std::int64_t> ids;
+        auto open = [](const Slot& s) { return !s.lease_lost && (!s.decision || s.decision->outcome == Outcome::queued); };
         bool due = false;
-        for (const auto& s : slots_) {
-            const bool open = !s.decision || s.decision->outcome == Outcome::queued;
-            if (!open || s.lease_lost) continue;
-            ids.push_back(s.item.id);
-            due = due || s.item.lease_expires - unix_now < settings_.renew_margin_seconds;
-        }
-        if (due && !ids.empty()) {
+        for (const auto& s : slots_)
+            due = due || (open(s) && s.item.lease_expires - unix_now < settings_.renew_margin_seconds);
+        if (due) {   // all of them at once, so they come due together next time
+            std::vector<std::int64_t> ids;
+            for (const auto& s : slots_)
+                if (open(s)) ids.push_back(s.item.id);
             renew_in_flight_ = true;
             out.push_back({envelope(RenewRequest{std::move(ids), settings_.lease_seconds}), false});
         }
