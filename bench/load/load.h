@@ -10,17 +10,33 @@
 //     as soon as the claim is answered, then idles until its next slot. A reviewer that is
 //     still busy at its slot claims as soon as it is free (a late claim); slots it missed
 //     entirely are dropped, not made up, so a late schedule never catches up in bursts.
+//
+// For several nodes and their failures (docs/operations.md, "Several nodes"; tests/ops):
+//   urls: reviewer i talks to urls[i % size] (several nodes without a balancer; setup and
+//     the feed use urls[0]); with nginx in front there is one URL, https with ca_file;
+//   drain: instead of stopping at the first empty claim, reviewers keep claiming until the
+//     decisions acknowledged reach the queue's size at the start (or `seconds` runs out);
+//   lease_seconds, abandon: short leases, and a fraction of claims walked away from: the
+//     reviewer idles past the lease, then (every other time) comes back and pushes its late
+//     decisions for them, which apply if nobody claimed the items since and conflict otherwise;
+//   retry: a request answered 502/503/504 or lost on the wire is sent again, byte for byte
+//     (decision ids included), until it is answered, as the workstation's outbox does;
+//   record_acks: every decision answer kept, for verify_exactly_once (verify.h);
+//   on_progress: called after every decision answer (tests kill a node from it).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace pd::load {
 
+struct LoadResult;
+
 struct LoadOptions {
-    std::string url;                   // http://127.0.0.1:PORT
+    std::vector<std::string> urls;     // http://127.0.0.1:PORT; reviewer i uses urls[i % size]
     std::vector<std::string> tokens;   // reviewer tokens; reviewer i uses tokens[i % size]
     std::string feed_token;            // supervisor/ingest/admin: /v1/stats, /v1/events, optional
     int reviewers = 32;
@@ -30,6 +46,23 @@ struct LoadOptions {
     bool events = false;
     long server_pid = 0;               // read /proc/PID/status and /proc/PID/stat when > 0
     long request_timeout_s = 30;
+    std::string ca_file;               // https: the CA (or self-signed certificate) to trust
+    bool spread_sources = false;       // reviewer i connects from its own loopback address
+                                       // (127.1.x.y), as separate clients for nginx's limits
+    int lease_seconds = 0;             // sent with every claim; 0 = the server's default
+    double abandon = 0;                // fraction of claims walked away from (0..1)
+    bool drain = false;
+    bool retry = false;
+    bool record_acks = false;
+    std::function<void(const LoadResult&)> on_progress;
+};
+
+// One decision as the server answered it (record_acks).
+struct Ack {
+    std::string decision_id;
+    std::int64_t submission_id = 0;
+    std::string status;                // applied | duplicate | conflict
+    bool late = false;                 // pushed after walking away from the item
 };
 
 struct Latency {
@@ -52,6 +85,12 @@ struct LoadResult {
     Latency claim_from_slot;
     std::int64_t applied = 0, conflicts = 0, duplicates = 0;
     std::int64_t http_errors = 0, transport_errors = 0;
+    // abandons: claims walked away from, and of the late pushes that followed, decisions
+    // applied (nobody took the item meanwhile) and conflicts (somebody did)
+    std::int64_t abandoned_claims = 0, abandoned_items = 0, late_applied = 0, late_conflicts = 0;
+    std::int64_t retried = 0;          // requests sent again after a 502/503/504 or a lost answer
+    std::vector<Ack> acks;             // record_acks
+    bool drained = false;              // drain: every item at the start acknowledged
     std::int64_t unanswered_at_end = 0;   // still waiting 5 s after the deadline: abandoned
     std::vector<std::string> first_errors;   // a few, verbatim
     double elapsed_s = 0;              // start of the load to the last answer
@@ -78,5 +117,15 @@ struct LoadResult {
 
 // Throws std::runtime_error when the server cannot be used at all (unreachable, bad token).
 LoadResult run_load(const LoadOptions& o);
+
+// [SECTION] plain requests (setup, feeds, verification): a fresh connection each, so an idle
+// keep-alive connection never holds one of cpp-httplib's request threads.
+struct Reply {
+    long status = 0;
+    std::string body;
+    double seconds = 0;
+};
+// Throws std::runtime_error on a transport error.
+Reply http_get(const std::string& url, const std::string& token, const std::string& ca_file = "");
 
 }  // namespace pd::load

@@ -12,15 +12,29 @@
 //       Without --rate the loop is closed (each reviewer claims again as soon as its decisions
 //       are answered: saturation); --rate R paces the claims at R per second in total, on a
 //       fixed schedule (load.h), which is the claim latency under a working load.
+//
+//   Several nodes and their failures (scripts/ops-load.sh, docs/operations.md):
+//     --url repeated: reviewer i talks to the i-th URL modulo their number (nodes without a
+//     balancer); https URLs with --ca-file; --spread-sources gives each reviewer its own
+//     loopback source address (separate clients for nginx's per-client limits);
+//     --drain: run until every item of the queue at the start is decided (--seconds is then
+//     the time limit); --lease-seconds S and --abandon F: short leases, a fraction F of claims
+//     walked away from; --retry: resend on 502/503/504 or a lost answer, same decision ids;
+//     --kill-pid PID --kill-after N: SIGKILL that process once N decisions are acknowledged;
+//     --verify: then check exactly-once against the events feed and the audit (verify.h);
+//     exit 4 when it fails.
 #include <CLI/CLI.hpp>
 #include <curl/curl.h>
+#include <signal.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 
 #include "load/load.h"
 #include "load/seed.h"
+#include "load/verify.h"
 
 namespace {
 
@@ -64,6 +78,15 @@ void print_details(const pd::load::LoadResult& r, const pd::load::LoadOptions& o
                   r.claim.pct(50), r.claim.pct(90), r.claim.pct(99), r.claim.pct(100), o.batch, r.decide.pct(50),
                   r.decide.pct(90), r.decide.pct(99), r.decide.pct(100));
     e << b;
+    if (o.abandon > 0 || o.retry || o.drain) {
+        std::snprintf(b, sizeof b,
+                      "# abandoned claims %lld (%lld items), late decisions applied %lld, late conflicts %lld; "
+                      "requests resent %lld; drain %s\n",
+                      (long long)r.abandoned_claims, (long long)r.abandoned_items, (long long)r.late_applied,
+                      (long long)r.late_conflicts, (long long)r.retried,
+                      !o.drain ? "off" : r.drained ? "complete" : "INCOMPLETE");
+        e << b;
+    }
     std::int64_t lo = -1, hi = 0;
     for (auto c : r.claims_per_reviewer) {
         lo = lo < 0 ? c : std::min(lo, c);
@@ -91,8 +114,10 @@ int main(int argc, char** argv) {
     CLI::App app{"bench_load: load test of photodeskd's review queue"};
     pd::load::LoadOptions o;
     std::string tokens_file, feed_file, tsv;
-    bool no_header = false;
-    app.add_option("--url", o.url, "server base URL, http://127.0.0.1:PORT");
+    bool no_header = false, verify = false;
+    long kill_pid = 0;
+    std::int64_t kill_after = 0;
+    app.add_option("--url", o.urls, "server base URL, http://127.0.0.1:PORT; repeat for several nodes");
     app.add_option("--tokens", tokens_file, "reviewer tokens, one a line");
     app.add_option("--feed-token", feed_file, "file with one supervisor/ingest/admin token (stats, events)");
     app.add_option("--reviewers", o.reviewers, "simulated concurrent reviewers")->check(CLI::Range(1, 4096));
@@ -107,6 +132,16 @@ int main(int argc, char** argv) {
     app.add_option("--timeout", o.request_timeout_s, "per-request timeout, seconds");
     app.add_option("--tsv", tsv, "append the result as one tab-separated line to this file");
     app.add_flag("--no-header", no_header, "print the table row without its header");
+    app.add_option("--ca-file", o.ca_file, "https: certificate(s) to trust (PEM)");
+    app.add_flag("--spread-sources", o.spread_sources, "reviewer i connects from loopback address 127.1.x.y");
+    app.add_option("--lease-seconds", o.lease_seconds, "lease asked for with every claim (0 = server default)")
+        ->check(CLI::Range(0, 3600));
+    app.add_option("--abandon", o.abandon, "fraction of claims walked away from")->check(CLI::Range(0.0, 1.0));
+    app.add_flag("--drain", o.drain, "run until every item at the start is decided (--seconds = time limit)");
+    app.add_flag("--retry", o.retry, "resend requests answered 502/503/504 or lost, same bytes");
+    app.add_flag("--verify", verify, "check exactly-once afterwards (needs --feed-token, a fresh queue)");
+    app.add_option("--kill-pid", kill_pid, "SIGKILL this process once --kill-after decisions are acknowledged");
+    app.add_option("--kill-after", kill_after, "acknowledged decisions before --kill-pid is killed");
 
     pd::load::SeedOptions so;
     auto* seed = app.add_subcommand("seed", "create and bulk-fill a fresh database (server stopped)");
@@ -127,7 +162,7 @@ int main(int argc, char** argv) {
                         (long long)r.checks_json_bytes, r.seconds);
             return 0;
         }
-        if (o.url.empty() || tokens_file.empty()) {
+        if (o.urls.empty() || tokens_file.empty()) {
             std::cerr << "bench_load: --url and --tokens are required (or the seed subcommand)\n";
             return 1;
         }
@@ -136,8 +171,29 @@ int main(int argc, char** argv) {
             auto f = read_lines(feed_file);
             if (!f.empty()) o.feed_token = f[0];
         }
+        if (verify) o.record_acks = true;
+        double killed_at = -1;
+        if (kill_pid > 0) {
+            const auto t0 = std::chrono::steady_clock::now();
+            o.on_progress = [&](const pd::load::LoadResult& p) {
+                if (killed_at < 0 && p.applied + p.duplicates >= kill_after) {
+                    ::kill(pid_t(kill_pid), SIGKILL);
+                    killed_at = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                    std::cerr << "# killed pid " << kill_pid << " (SIGKILL) after " << p.applied + p.duplicates
+                              << " acknowledged decisions, at " << killed_at << " s\n";
+                }
+            };
+        }
         curl_global_init(CURL_GLOBAL_DEFAULT);
         const auto r = pd::load::run_load(o);
+        int verify_rc = 0;
+        if (verify) {
+            if (o.feed_token.empty()) throw std::runtime_error("--verify needs --feed-token (a supervisor)");
+            const auto v = pd::load::verify_exactly_once(o.urls[0], o.feed_token, o.ca_file, r.pending_at_start, r.acks);
+            std::cerr << "# exactly-once: " << (v.ok() ? "OK" : "FAILED") << ": " << v.summary() << "\n";
+            for (const auto& p : v.problems) std::cerr << "# exactly-once problem: " << p << "\n";
+            if (!v.ok()) verify_rc = 4;
+        }
         curl_global_cleanup();
         print_details(r, o);
         std::cerr.flush();
@@ -162,6 +218,8 @@ int main(int argc, char** argv) {
               << r.claims_per_s() << '\t' << r.late_claims << '\t' << r.missed_slots << '\t'
               << r.claim_from_slot.pct(99) << '\n';
         }
+        if (verify_rc) return verify_rc;
+        if (o.drain && !r.drained) return 2;
         return (r.http_errors + r.transport_errors + r.unanswered_at_end) > 0 ? 2 : 0;
     } catch (const std::exception& e) {
         std::cerr << "bench_load: " << e.what() << "\n";

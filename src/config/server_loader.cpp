@@ -12,12 +12,13 @@ using detail::Node;
 Result<domain::ServerSettings> parse_server_settings(std::string_view toml_text, std::string_view origin) {
     domain::ServerSettings s;
     Status status = detail::parse_document(toml_text, origin, [&](const Node& root) {
-        root.allow_only({"http", "storage", "lease", "decisions", "ingest", "queue", "feeds", "tls",
-                         "log"});
+        root.allow_only({"http", "auth", "storage", "health", "lease", "decisions", "ingest", "queue",
+                         "feeds", "tls", "log"});
 
         const Node http = root.table("http");
         http.allow_only({"listen", "threads", "max_json_bytes", "max_upload_bytes",
-                         "keep_alive_max_count", "keep_alive_timeout_s", "read_timeout_s"});
+                         "keep_alive_max_count", "keep_alive_timeout_s", "read_timeout_s",
+                         "header_timeout_s", "request_timeout_s", "linger_s", "max_json_depth"});
         s.listen = http.string("listen");
         if (s.listen.rfind(':') == std::string::npos)
             http.fail_value("listen", "must be HOST:PORT");
@@ -27,10 +28,25 @@ Result<domain::ServerSettings> parse_server_settings(std::string_view toml_text,
         s.keep_alive_max_count = http.positive_int("keep_alive_max_count");
         s.keep_alive_timeout_s = http.positive_int("keep_alive_timeout_s");
         s.read_timeout_s = http.positive_int("read_timeout_s");
+        s.header_timeout_s = http.int_in("header_timeout_s", 1, 3600);
+        s.request_timeout_s = http.int_in("request_timeout_s", 1, 86400);
+        if (s.request_timeout_s < s.header_timeout_s)
+            http.fail_value("request_timeout_s", "must be at least http.header_timeout_s");
+        s.linger_s = http.int_in("linger_s", 0, 60);
+        s.max_json_depth = http.int_in("max_json_depth", 4, 1000);
+
+        const Node auth = root.table("auth");
+        auth.allow_only({"token_cache_s"});
+        s.token_cache_s = auth.int_in("token_cache_s", 0, 300);
 
         const Node storage = root.table("storage");
-        storage.allow_only({"connections"});
+        storage.allow_only({"connections", "sweep_tmp_after_s"});
         s.db_connections = storage.int_in("connections", 1, 1024);
+        s.sweep_tmp_after_s = storage.int_in("sweep_tmp_after_s", 60, 30 * 86400);
+
+        const Node health = root.table("health");
+        health.allow_only({"probe_cache_s"});
+        s.probe_cache_s = health.int_in("probe_cache_s", 0, 60);
 
         const Node lease = root.table("lease");
         lease.allow_only({"default_seconds", "min_seconds", "max_seconds", "max_claim"});

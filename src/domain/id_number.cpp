@@ -40,9 +40,9 @@ Result<std::string> validate_id_number(std::string_view id) {
     const int y = std::stoi(std::string(birth.substr(0, 4)));
     const int m = std::stoi(std::string(birth.substr(4, 2)));
     const int d = std::stoi(std::string(birth.substr(6, 2)));
+    // The date itself stays out of the message: messages reach logs, screens and reports.
     if (!is_valid_date(y, m, d))
-        return invalid("ID number has an impossible birth date " + std::string(birth) +
-                       " (positions 7-14, YYYYMMDD)");
+        return invalid("ID number has an impossible birth date (positions 7-14, YYYYMMDD)");
 
     const char expected = id_number_check_char(out);
     if (out[17] != expected)

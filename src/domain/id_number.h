@@ -15,7 +15,8 @@ char id_number_check_char(std::string_view first17);
 
 // Returns the normalised number (lower-case 'x' becomes 'X') or ErrorCode::InvalidArgument with
 // one specific message: wrong length, a non-digit at position N (1-based), an impossible birth
-// date, or "check character should be C". No trimming: surrounding spaces are an error.
+// date (the message never quotes the date), or "check character should be C". No trimming:
+// surrounding spaces are an error.
 Result<std::string> validate_id_number(std::string_view id);
 
 // For display to reviewers: keeps the first 6 and last 4 characters and stars the rest,

@@ -16,10 +16,23 @@ struct ServerSettings {
     std::int64_t max_upload_bytes = 0;       // larger ingest uploads are refused with 413
     int keep_alive_max_count = 0;            // requests per keep-alive connection
     int keep_alive_timeout_s = 0;
-    int read_timeout_s = 0;
+    int read_timeout_s = 0;                  // longest wait for the next bytes of a request
+    int header_timeout_s = 10;               // a request's first byte to the end of its headers
+    int request_timeout_s = 120;             // a request's first byte to the end of its body
+    int linger_s = 2;                        // after a refusal before the body: unread bytes are
+                                             // drained this long, so the client reads the answer
+    int max_json_depth = 32;                 // nesting of arrays/objects in a JSON body
+
+    // [auth]
+    int token_cache_s = 5;                   // a token found is re-checked against the database
+                                             // after this: the bound on revocation across nodes
 
     // [storage]
     int db_connections = 16;                 // database connections shared by the threads
+    int sweep_tmp_after_s = 3600;            // temp files older than this are deleted at start
+
+    // [health]
+    int probe_cache_s = 2;                   // GET /healthz's write probe is rerun at most this often
 
     // [lease]
     int lease_default_s = 300;

@@ -103,4 +103,19 @@ std::string quote(std::string_view field) {
     return out;
 }
 
+std::string defuse_formula(std::string_view field) {
+    if (field.empty()) return {};
+    switch (field.front()) {
+        case '=':
+        case '+':
+        case '-':
+        case '@':
+        case '\t':
+        case '\r':
+            return "'" + std::string(field);
+        default:
+            return std::string(field);
+    }
+}
+
 }  // namespace pd::exchange::csv

@@ -33,4 +33,9 @@ Result<std::vector<Record>> read_records(std::string_view text);
 // with a space (which some readers would trim); inner quotes are doubled.
 std::string quote(std::string_view field);
 
+// A text field a spreadsheet must not run as a formula: one starting with '=', '+', '-', '@',
+// a tab or CR gets a leading apostrophe (OWASP's CSV injection advice; spreadsheets show the
+// text and hide the apostrophe). Other text is returned unchanged. Apply before quote().
+std::string defuse_formula(std::string_view field);
+
 }  // namespace pd::exchange::csv

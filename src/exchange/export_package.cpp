@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <deque>
@@ -71,7 +72,9 @@ Result<std::vector<Entry>> prepare(const std::vector<storage::ExportItem>& items
         e.sha256 = hash;
         const bool overturned = !d.overturned_by.empty();
         e.reviewer = overturned ? d.overturned_by : d.reviewer;
-        e.decided_at = overturned ? d.overturned_at : d.decided_at;
+        // The server's clocks only: an overturn's time is the server's; a reviewer's decision
+        // is dated when the server applied it, not by what the client claimed.
+        e.decided_at = overturned ? d.overturned_at : item.applied_at > 0 ? item.applied_at : d.decided_at;
         out.push_back(std::move(e));
     }
     std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.id_number < b.id_number; });
@@ -86,9 +89,10 @@ std::string manifest_text(const std::vector<Entry>& entries) {
     std::string out = std::string(kManifestHeader) + "\n";
     for (const Entry& e : entries) {
         const storage::Student& st = e.sub->student;
-        out += csv::quote(st.name) + ',' + csv::quote(e.id_number) + ',' + csv::quote(st.student_no) + ',' +
-               csv::quote(st.school) + ',' + e.sha256 + ',' + china_time_iso8601(e.decided_at) + ',' +
-               csv::quote(e.reviewer) + '\n';
+        auto text = [](const std::string& cell) { return csv::quote(csv::defuse_formula(cell)); };
+        out += text(st.name) + ',' + csv::quote(e.id_number) + ',' + text(st.student_no) + ',' +
+               text(st.school) + ',' + e.sha256 + ',' + china_time_iso8601(e.decided_at) + ',' +
+               text(e.reviewer) + '\n';
     }
     return out;
 }
@@ -287,6 +291,62 @@ Result<std::string> build_manifest(const std::vector<storage::ExportItem>& items
     auto entries = prepare(items);
     if (!entries) return entries.error();
     return manifest_text(*entries);
+}
+
+Status check_export(const std::vector<storage::ExportItem>& items) {
+    auto entries = prepare(items);
+    if (!entries) return entries.error();
+    return Ok{};
+}
+
+Status verify_photos(const std::vector<storage::ExportItem>& items, const ImageLoader& load) {
+    auto entries = prepare(items);
+    if (!entries) return entries.error();
+    for (const Entry& e : *entries)
+        if (auto bytes = load_verified(e, load); !bytes) return bytes.error();
+    return Ok{};
+}
+
+std::string package_name(const std::string& school, const std::string& grade) {
+    // Readable part: school and grade with anything a file system or a URL path could trip
+    // on replaced, cut to 96 bytes at a UTF-8 character boundary.
+    std::string readable = school + "_" + (grade.empty() ? std::string("all") : grade);
+    for (char& c : readable) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7F || std::string_view("/\\:*?\"<>|%#&+ ").find(c) != std::string_view::npos) c = '_';
+    }
+    if (readable.size() > 96) {
+        size_t cut = 96;
+        while (cut > 0 && (static_cast<unsigned char>(readable[cut]) & 0xC0) == 0x80) --cut;
+        readable.resize(cut);
+    }
+    if (readable.empty() || readable[0] == '.') readable = "_" + readable;
+    const std::string key = school + "\n" + grade;
+    const std::string hash = storage::sha256_hex(
+        std::span(reinterpret_cast<const unsigned char*>(key.data()), key.size()));
+    return readable + "_" + hash.substr(0, 8) + ".zip";
+}
+
+Result<int> sweep_temp_outputs(const fs::path& dir, std::int64_t min_age_seconds) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return 0;
+    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::seconds(min_age_seconds);
+    auto is_temp = [](const std::string& name) {
+        // "<target>.tmp-" + 8 hex digits (temp_sibling)
+        const auto at = name.rfind(".tmp-");
+        if (at == std::string::npos || name.size() != at + 13) return false;
+        return name.find_first_not_of("0123456789abcdef", at + 5) == std::string::npos;
+    };
+    int removed = 0;
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        if (!is_temp(it->path().filename().string())) continue;
+        std::error_code e;
+        const auto t = fs::last_write_time(it->path(), e);
+        if (e || t > cutoff) continue;
+        if (fs::remove_all(it->path(), e) > 0 && !e) ++removed;
+    }
+    if (ec) return make_error(ErrorCode::Internal, "cannot list " + dir.string() + ": " + ec.message());
+    return removed;
 }
 
 Result<ExportSummary> write_export_zip(const std::vector<storage::ExportItem>& items, const ImageLoader& load,

@@ -10,7 +10,11 @@
 //                     one row per photo sorted by id_number. decided_at is ISO 8601 in China
 //                     time (2026-11-24T10:00:00+08:00, no DST in China since 1991). decided_at
 //                     and reviewer describe the decision in force: the supervisor's overturn
-//                     (overturned_by / overturned_at) when there is one, else the reviewer's.
+//                     (overturned_by / overturned_at) when there is one, else the reviewer's,
+//                     dated by the server's clock (ExportItem::applied_at; the decided_at a
+//                     client sent is used only for rows that predate applied_at). Text cells
+//                     (name, student_no, school, reviewer) that a spreadsheet would run as a
+//                     formula get a leading apostrophe (csv::defuse_formula).
 //                     No BOM because the consumer is a machine; spreadsheet users open the zip
 //                     anyway. An empty item list gives a manifest with only the header.
 //
@@ -60,6 +64,24 @@ inline constexpr const char* kManifestHeader = "name,id_number,student_no,school
 // The manifest text for `items` (checked as above), exactly as written into the package.
 // Exposed for the server's preview and for tests.
 Result<std::string> build_manifest(const std::vector<storage::ExportItem>& items);
+
+// The checks above ("Validation before writing") without writing anything: InvalidArgument
+// naming the first item that cannot be packaged. The server runs it before locking.
+Status check_export(const std::vector<storage::ExportItem>& items);
+
+// Reads every item's standardized photo through `load` and checks its SHA-256, one photo at a
+// time: Corrupt or NotFound naming the first item whose photo cannot be packaged.
+Status verify_photos(const std::vector<storage::ExportItem>& items, const ImageLoader& load);
+
+// The package's file name for a school and grade: both, made safe for a file system and
+// shortened, plus the first 8 hex digits of SHA-256(school "\n" grade), so that two
+// selections never share a name ("A" + grade "B" and "A-B" differ) and the same selection
+// always gets the same one: "示例大学_2026_1a2b3c4d.zip", "示例大学_all_5e6f7a8b.zip".
+std::string package_name(const std::string& school, const std::string& grade);
+
+// Deletes what a crashed write_export_* left in `dir`: "*.tmp-XXXXXXXX" files and folders
+// last modified more than `min_age_seconds` ago. Answers how many; 0 when `dir` is missing.
+Result<int> sweep_temp_outputs(const std::filesystem::path& dir, std::int64_t min_age_seconds);
 
 // unix seconds -> "2026-11-24T10:00:00+08:00".
 std::string china_time_iso8601(std::int64_t unix_seconds);

@@ -51,4 +51,42 @@ bool role_allows(storage::Role role, Access access) {
     return false;
 }
 
+// [SECTION] Authenticator
+
+Outcome<storage::User> Authenticator::authenticate(const std::string& token) {
+    const std::string h = hash_token(token);
+    const auto tick = std::chrono::steady_clock::now();
+    const auto ttl = std::chrono::seconds(ctx_.settings().token_cache_s);
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (auto it = by_hash_.find(h); it != by_hash_.end() && tick - it->second.checked_at < ttl)
+            return it->second.user;
+    }
+    storage::User user;
+    {
+        auto store = ctx_.stores().acquire();
+        auto u = store->find_user_by_token_hash(h);
+        if (!u) {
+            if (u.error().code == ErrorCode::NotFound)
+                return refusal(Refusal::unauthorized, "unauthorized", "unknown token");
+            return store_failure(u.error());
+        }
+        user = std::move(u).value();
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (user.revoked_at != 0) {
+        by_hash_.erase(h);
+        return refusal(Refusal::unauthorized, "unauthorized",
+                       "this token was revoked; ask an admin for a new user");
+    }
+    // Only valid tokens are cached (as many as there are users), so the map stays small.
+    by_hash_[h] = {user, tick};
+    return user;
+}
+
+void Authenticator::forget_user(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::erase_if(by_hash_, [&](const auto& e) { return e.second.user.name == name; });
+}
+
 }  // namespace pd::server

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -114,6 +115,34 @@ Result<std::string> ImageStore::put(std::span<const unsigned char> bytes) {
     if (new_dir)
         if (auto s = fsync_path(root_, O_RDONLY | O_DIRECTORY); !s) return s.error();
     return hash;
+}
+
+Status ImageStore::probe() const {
+    const fs::path p = root_ / "tmp" / ("probe." + random_suffix());
+    const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return sys_error("create", p);
+    const char byte = 'p';
+    const bool ok = ::write(fd, &byte, 1) == 1 && ::fsync(fd) == 0;
+    Error err = ok ? Error{} : sys_error("write", p);
+    ::close(fd);
+    ::unlink(p.c_str());
+    if (!ok) return err;
+    return Ok{};
+}
+
+Result<int> ImageStore::sweep_tmp(std::int64_t min_age_seconds) const {
+    std::error_code ec;
+    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::seconds(min_age_seconds);
+    int removed = 0;
+    for (auto it = fs::directory_iterator(root_ / "tmp", ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+        std::error_code e;
+        const auto t = fs::last_write_time(it->path(), e);
+        if (e || t > cutoff) continue;
+        if (fs::remove_all(it->path(), e) > 0 && !e) ++removed;
+    }
+    if (ec) return make_error(ErrorCode::Internal, "cannot list " + (root_ / "tmp").string() + ": " + ec.message());
+    return removed;
 }
 
 Result<std::vector<unsigned char>> ImageStore::get(const std::string& h) const {

@@ -29,6 +29,12 @@ public:
     Result<std::vector<unsigned char>> get(const std::string& sha256_hex) const;
     std::filesystem::path path_of(const std::string& sha256_hex) const;
 
+    // Writes, fsyncs and unlinks a small file in root/tmp/: what every put() needs to work.
+    Status probe() const;
+    // Deletes the entries of root/tmp/ last modified more than `min_age_seconds` ago (temp
+    // files of puts that crashed before their rename); answers how many.
+    Result<int> sweep_tmp(std::int64_t min_age_seconds) const;
+
 private:
     std::filesystem::path root_;
 };

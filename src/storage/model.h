@@ -169,7 +169,7 @@ struct AuditRecord {
     std::int64_t id = 0;
     std::int64_t at = 0;
     std::string actor;
-    std::string action;            // decision | overturn | lock | unlock | user_add
+    std::string action;            // decision | overturn | lock | unlock | user_add | user_revoke
     std::int64_t submission_id = 0; // 0 when not about a submission
     std::string detail_json;
 };
@@ -190,6 +190,10 @@ struct Event {
 
 struct ExportItem {
     Submission submission;         // state locked, decision set
+    // When the server applied the reviewer's decision (decisions.applied_at; 0 for rows older
+    // than that column's use). The manifest dates a decision by the server's clock, never by
+    // the decided_at a client sent.
+    std::int64_t applied_at = 0;
 };
 
 struct ReviewerStats {
@@ -243,6 +247,7 @@ struct User {
     Role role = Role::reviewer;
     std::string token_hash;
     std::int64_t created_at = 0;
+    std::int64_t revoked_at = 0;       // 0 while the token is valid
 };
 
 }  // namespace pd::storage

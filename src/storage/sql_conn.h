@@ -16,6 +16,8 @@
 #include <variant>
 #include <vector>
 
+#include "storage/schema.h"
+
 namespace pd::storage::sql {
 
 using Param = std::variant<std::nullptr_t, std::int64_t, std::string>;
@@ -51,8 +53,8 @@ public:
     // Several statements, no parameters, no result (migrations).
     virtual void exec_script(const std::string& sql) = 0;
 
-    // Migrations: element i brings the schema from version i to i + 1.
-    virtual const std::vector<std::string>& migrations() const = 0;
+    // Which SQL the schema is written in (schema.h holds the one text of each migration).
+    virtual Dialect dialect() const = 0;
     // Inside a write transaction: lock out concurrent migrators, then read the version.
     virtual int read_schema_version() = 0;
     virtual void write_schema_version(int v) = 0;

@@ -49,13 +49,16 @@ std::vector<std::string> from_json_array(const std::string& json) {
     return out;
 }
 
-const char* const kSubmissionSelect =
-    "SELECT s.id, st.name, st.id_number, st.student_no, st.school, st.station, st.grade, "
-    "s.attempt, s.state, s.submitted_at, s.sla_deadline, s.img_original, s.img_standardized, "
-    "s.img_matte, s.img_thumbnail, s.checks_json, s.flags_json, s.lease_reviewer, "
-    "s.lease_expires, s.verdict, s.reasons_json, s.note, s.crop_json, s.decided_by, "
+#define PD_SUBMISSION_COLUMNS                                                                   \
+    "SELECT s.id, st.name, st.id_number, st.student_no, st.school, st.station, st.grade, "      \
+    "s.attempt, s.state, s.submitted_at, s.sla_deadline, s.img_original, s.img_standardized, " \
+    "s.img_matte, s.img_thumbnail, s.checks_json, s.flags_json, s.lease_reviewer, "            \
+    "s.lease_expires, s.verdict, s.reasons_json, s.note, s.crop_json, s.decided_by, "          \
     "s.decided_at, s.overturned_by, s.overturned_at "
-    "FROM submissions s JOIN students st ON st.id = s.student_id ";
+const char* const kSubmissionColumnList = PD_SUBMISSION_COLUMNS;
+const char* const kSubmissionSelect =
+    PD_SUBMISSION_COLUMNS "FROM submissions s JOIN students st ON st.id = s.student_id ";
+#undef PD_SUBMISSION_COLUMNS
 
 Submission parse_submission(const sql::Row& r) {
     Submission s;
@@ -94,7 +97,7 @@ SqlStore::SqlStore(std::unique_ptr<sql::SqlConn> conn, ImageStore images)
 // crash leaves the schema at a whole version. Concurrent openers serialise on the write lock
 // (SQLite) or an advisory lock (PostgreSQL) and re-read the version inside the transaction.
 Status SqlStore::migrate() {
-    const auto& steps = conn_->migrations();
+    const auto& steps = sql::schema_migrations(conn_->dialect());
     for (;;) {
         auto r = tx<int>(true, [&] {
             int v = conn_->read_schema_version();
@@ -156,6 +159,23 @@ Result<std::vector<unsigned char>> SqlStore::get_image(const std::string& h) {
     return images_.get(h);
 }
 
+Result<int> SqlStore::sweep_image_tmp(std::int64_t min_age_seconds) {
+    return images_.sweep_tmp(min_age_seconds);
+}
+
+// [SECTION] health
+
+Status SqlStore::probe_database(const std::string& node, std::int64_t now) {
+    return tx<Ok>(true, [&] {
+        conn_->query("INSERT INTO health_probes (node, at) VALUES ($1, $2) "
+                     "ON CONFLICT (node) DO UPDATE SET at = excluded.at",
+                     {node, now});
+        return Ok{};
+    });
+}
+
+Status SqlStore::probe_images() { return images_.probe(); }
+
 // [SECTION] shared transaction helpers
 
 std::optional<Submission> SqlStore::load(std::int64_t id, bool lock_row) {
@@ -172,26 +192,17 @@ std::map<std::int64_t, Submission> SqlStore::load_many(std::vector<std::int64_t>
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     std::map<std::int64_t, Submission> out;
-    // Chunks go in ascending id order too, so the locks are always taken in id order.
-    for (size_t at = 0; at < ids.size(); at += kMaxStatementParams) {
-        const size_t n = std::min(kMaxStatementParams, ids.size() - at);
-        std::string sql = std::string(kSubmissionSelect) + "WHERE s.id IN (";
-        sql::Params params;
-        params.reserve(n);
-        for (size_t i = 0; i < n; ++i) {
-            if (i) sql += ", ";
-            sql += '$';
-            sql += std::to_string(i + 1);
-            params.emplace_back(ids[at + i]);
-        }
-        sql += ") ORDER BY s.id";
-        // As in load(): "OF s" keeps the lock to the submission rows (not the students').
-        if (lock_rows && *conn_->for_update()) sql += " FOR UPDATE OF s";
-        for (const auto& r : conn_->query(sql, params)) {
+    // Chunks go in ascending id order too, so the locks are always taken in id order. "OF s"
+    // keeps the lock to the submission rows (not the students'), as in load().
+    const std::string lock = lock_rows && *conn_->for_update() ? " FOR UPDATE OF s" : "";
+    for_each_chunk(ids, kMaxStatementParams, [&](const std::string& in, const sql::Params& params) {
+        for (const auto& r : conn_->query(std::string(kSubmissionSelect) + "WHERE s.id IN (" + in +
+                                              ") ORDER BY s.id" + lock,
+                                          params)) {
             auto s = parse_submission(r);
             out.emplace(s.id, std::move(s));
         }
-    }
+    });
     return out;
 }
 
@@ -386,13 +397,15 @@ Result<QueueFigures> SqlStore::queue_figures(std::int64_t now, std::int64_t end_
 
 // [SECTION] users
 
+static const char* const kUserColumns = "id, name, role, token_hash, created_at, revoked_at";
+
 static User parse_user(const sql::Row& r) {
     return {r.i64(0), r.str(1), parse_role(r.str(2)).value_or(Role::reviewer), r.str(3),
-            r.i64(4)};
+            r.i64(4), r.i64(5)};
 }
 
-Result<User> SqlStore::add_user(const std::string& name, Role role, const std::string& token_hash,
-                                std::int64_t now) {
+Result<User> SqlStore::add_user(const std::string& actor, const std::string& name, Role role,
+                                const std::string& token_hash, std::int64_t now) {
     if (name.empty() || token_hash.empty())
         return make_error(ErrorCode::InvalidArgument, "user name and token hash must be non-empty");
     return tx<User>(true, [&] {
@@ -403,20 +416,35 @@ Result<User> SqlStore::add_user(const std::string& name, Role role, const std::s
                                           taken[0].str(0) == name
                                               ? "user '" + name + "' already exists"
                                               : "token hash already in use")};
-        auto rows = conn_->query("INSERT INTO users (name, role, token_hash, created_at) "
-                                 "VALUES ($1, $2, $3, $4) "
-                                 "RETURNING id, name, role, token_hash, created_at",
+        auto rows = conn_->query(std::string("INSERT INTO users (name, role, token_hash, created_at) "
+                                             "VALUES ($1, $2, $3, $4) RETURNING ") + kUserColumns,
                                  {name, std::string(to_string(role)), token_hash, now});
-        append_audit(now, name, "user_add", 0, "",
-                     nlohmann::json{{"role", to_string(role)}}.dump());
+        append_audit(now, actor.empty() ? name : actor, "user_add", 0, "",
+                     nlohmann::json{{"user", name}, {"role", to_string(role)}}.dump());
         return parse_user(rows.at(0));
+    });
+}
+
+Result<User> SqlStore::revoke_user(const std::string& actor, const std::string& name,
+                                   std::int64_t now) {
+    return tx<User>(true, [&] {
+        auto rows = conn_->query(std::string("UPDATE users SET revoked_at = $2 WHERE name = $1 AND "
+                                             "revoked_at IS NULL RETURNING ") + kUserColumns,
+                                 {name, now});
+        if (!rows.empty()) {
+            append_audit(now, actor, "user_revoke", 0, "", nlohmann::json{{"user", name}}.dump());
+            return parse_user(rows[0]);
+        }
+        rows = conn_->query(std::string("SELECT ") + kUserColumns + " FROM users WHERE name = $1", {name});
+        if (rows.empty())
+            throw StoreFailure{make_error(ErrorCode::NotFound, "no user '" + name + "'")};
+        return parse_user(rows[0]);   // revoked before: nothing changes
     });
 }
 
 Result<User> SqlStore::find_user_by_token_hash(const std::string& token_hash) {
     return tx<User>(false, [&] {
-        auto rows = conn_->query("SELECT id, name, role, token_hash, created_at FROM users "
-                                 "WHERE token_hash = $1",
+        auto rows = conn_->query(std::string("SELECT ") + kUserColumns + " FROM users WHERE token_hash = $1",
                                  {token_hash});
         if (rows.empty()) throw StoreFailure{make_error(ErrorCode::NotFound, "no such token")};
         return parse_user(rows[0]);

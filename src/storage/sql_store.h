@@ -9,6 +9,7 @@
 // SqlConn::serialize_events(), which is what keeps cursors in commit order.
 #pragma once
 
+#include <algorithm>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -38,14 +39,15 @@ public:
 
     Result<std::string> put_image(std::span<const unsigned char> bytes) override;
     Result<std::vector<unsigned char>> get_image(const std::string& sha256_hex) override;
+    Result<int> sweep_image_tmp(std::int64_t min_age_seconds) override;
 
     Result<AddedSubmission> add_submission(const NewSubmission& s) override;
     Result<Submission> get_submission(std::int64_t id) override;
     Result<std::vector<EngineOutput>> engine_outputs(const std::string& original_sha256,
                                                      int limit) override;
     Result<std::vector<Submission>> student_history(const std::string& id_number) override;
-    Status unlock_student(const std::string& admin, const std::string& id_number,
-                          const std::string& note, std::int64_t now) override;
+    Result<ChangeOutcome> unlock_student(const std::string& admin, const std::string& id_number,
+                                         const std::string& note, std::int64_t now) override;
 
     Result<std::vector<Submission>> claim(const std::string& reviewer, int n,
                                           std::int64_t lease_seconds, std::int64_t now,
@@ -61,8 +63,10 @@ public:
     Result<ChangeOutcome> overturn(const Overturn& o) override;
     Result<std::vector<ExportItem>> lock_for_export(const std::string& actor,
                                                     const std::string& school,
-                                                    const std::string& grade,
-                                                    std::int64_t now) override;
+                                                    const std::string& grade, std::int64_t now,
+                                                    const ExportCheck& check) override;
+    Result<std::vector<ExportItem>> export_selection(const std::string& school,
+                                                     const std::string& grade) override;
 
     Result<std::vector<Event>> events_since(std::int64_t cursor, int limit) override;
     Result<std::vector<AuditRecord>> audit_list(const AuditFilter& f, int limit,
@@ -71,9 +75,14 @@ public:
     Result<SlaSummary> sla_summary(std::int64_t now) override;
     Result<QueueFigures> queue_figures(std::int64_t now, std::int64_t end_of_day) override;
 
-    Result<User> add_user(const std::string& name, Role role, const std::string& token_hash,
-                          std::int64_t now) override;
+    Result<User> add_user(const std::string& actor, const std::string& name, Role role,
+                          const std::string& token_hash, std::int64_t now) override;
+    Result<User> revoke_user(const std::string& actor, const std::string& name,
+                             std::int64_t now) override;
     Result<User> find_user_by_token_hash(const std::string& token_hash) override;
+
+    Status probe_database(const std::string& node, std::int64_t now) override;
+    Status probe_images() override;
 
 private:
     static constexpr int kMaxRetries = 8;
@@ -93,6 +102,10 @@ private:
     // Fills the history of every submission with attempt > 1 among `subs`: one statement per
     // kMaxStatementParams such items, none when there are none (sql_store_queue.cpp).
     void load_history(const std::vector<Submission*>& subs);
+    // The approved and locked, non-superseded items of a school (and grade unless empty) in id
+    // order, with their applied time; lock_rows takes their row locks (sql_store_decisions.cpp).
+    std::vector<ExportItem> select_for_export(const std::string& school, const std::string& grade,
+                                              bool lock_rows);
     // Runs `head` + "(c1, c2, ...), (...)" + `tail` with one row of parameters per element of
     // `rows`, as few statements as kMaxStatementParams allows (rows keep their order). Each
     // entry of `cols` is the column's expression with '?' standing for its parameter, e.g.
@@ -120,13 +133,28 @@ private:
     std::vector<PendingEvent> pending_events_;
 };
 
-// The SELECT list and FROM clause that load() and the list queries share, and the row parser.
+// The SELECT list and FROM clause that load() and the list queries share, and the row parser
+// (which reads the first kSubmissionColumns columns, so a query may append more).
 extern const char* const kSubmissionSelect;
+extern const char* const kSubmissionColumnList;   // "SELECT <the columns> " without FROM
+inline constexpr size_t kSubmissionColumns = 27;
 Submission parse_submission(const sql::Row& r);
 std::string to_json_array(const std::vector<std::string>& v);
 std::vector<std::string> from_json_array(const std::string& json);
 // "$1, $2, ..., $n": the placeholders of an IN list whose parameters start at $1.
 std::string sql_placeholders(size_t n);
+
+// The one way an IN (...) list is built: calls run(placeholders, params) once per chunk of at
+// most `chunk` values, in order, with "$1, ..., $k" and the chunk's k values as parameters.
+template <class T, class F>
+void for_each_chunk(const std::vector<T>& values, size_t chunk, F&& run) {
+    for (size_t at = 0; at < values.size(); at += chunk) {
+        const size_t n = std::min(chunk, values.size() - at);
+        const sql::Params params(values.begin() + std::ptrdiff_t(at),
+                                 values.begin() + std::ptrdiff_t(at + n));
+        run(sql_placeholders(n), params);
+    }
+}
 
 // [SECTION] tx implementation (template, used by all sql_store_*.cpp files)
 template <class T, class F>

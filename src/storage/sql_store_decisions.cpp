@@ -17,8 +17,7 @@ namespace pd::storage {
 // per statement): lock all its submission rows (one SELECT … FOR UPDATE, id order), look up all
 // its decision ids (one SELECT), decide every item in memory, then write with one multi-row
 // UPDATE of submissions, one INSERT into decisions, one into audit, and (in tx()) one into
-// events. Only a duplicate whose earlier decision is on a submission outside the batch costs
-// one more SELECT (unlocked, as before).
+// events.
 //
 // The in-memory decisions reproduce the per-item sequence exactly: items are taken in the order
 // the rows used to be locked (submission id, then input order), and every applied item updates
@@ -30,15 +29,12 @@ struct SqlStore::DecisionBatch {
         std::string verdict, reviewer, applied_at;
     };
     std::map<std::int64_t, Submission> locked;  // the batch's rows, as modified so far
-    std::map<std::int64_t, Submission> others;  // earlier decisions' rows outside the batch
     std::map<std::string, Prev> known;          // decision ids already applied (DB or batch)
     std::vector<sql::Params> updates, decisions, audits;
 
-    Submission* find(std::int64_t id, bool include_others) {
-        if (auto it = locked.find(id); it != locked.end()) return &it->second;
-        if (include_others)
-            if (auto it = others.find(id); it != others.end()) return &it->second;
-        return nullptr;
+    Submission* find(std::int64_t id) {
+        auto it = locked.find(id);
+        return it == locked.end() ? nullptr : &it->second;
     }
 };
 
@@ -69,34 +65,13 @@ Result<std::vector<DecisionOutcome>> SqlStore::apply_decisions(const std::vector
         b.locked = load_many(ids, true);
         std::sort(dids.begin(), dids.end());
         dids.erase(std::unique(dids.begin(), dids.end()), dids.end());
-        for (size_t at = 0; at < dids.size(); at += kMaxStatementParams) {
-            const size_t n = std::min(kMaxStatementParams, dids.size() - at);
-            std::string sql = "SELECT decision_id, submission_id, verdict, reviewer, applied_at "
-                              "FROM decisions WHERE decision_id IN (";
-            sql::Params params;
-            params.reserve(n);
-            for (size_t i = 0; i < n; ++i) {
-                if (i) sql += ", ";
-                sql += '$';
-                sql += std::to_string(i + 1);
-                params.emplace_back(dids[at + i]);
-            }
-            sql += ')';
-            for (const auto& r : conn_->query(sql, params))
-                b.known.emplace(r.str(0),
-                                DecisionBatch::Prev{r.i64(1), r.str(2), r.str(3), r.str(4)});
-        }
-        // A known decision id pushed with another submission id reports the state of the
-        // submission it was applied to (read without a lock, as before).
-        std::vector<std::int64_t> elsewhere;
-        for (const auto& d : batch) {
-            if (!decidable(d)) continue;
-            auto it = b.known.find(d.decision_id);
-            if (it != b.known.end() && it->second.submission_id != d.submission_id &&
-                !b.locked.count(it->second.submission_id))
-                elsewhere.push_back(it->second.submission_id);
-        }
-        if (!elsewhere.empty()) b.others = load_many(elsewhere, false);
+        for_each_chunk(dids, kMaxStatementParams, [&](const std::string& in, const sql::Params& params) {
+            for (const auto& r : conn_->query("SELECT decision_id, submission_id, verdict, reviewer, "
+                                              "applied_at FROM decisions WHERE decision_id IN (" +
+                                                  in + ")",
+                                              params))
+                b.known.emplace(r.str(0), DecisionBatch::Prev{r.i64(1), r.str(2), r.str(3), r.str(4)});
+        });
 
         std::vector<DecisionOutcome> out(batch.size());
         for (size_t i : order) out[i] = decide_one(batch[i], now, b);
@@ -137,13 +112,15 @@ DecisionOutcome SqlStore::decide_one(const Decision& d, std::int64_t now, Decisi
     if (d.decision_id.empty()) return conflict("decision_id is required");
     if (d.reviewer.empty()) return conflict("reviewer is required");
 
-    Submission* s = b.find(d.submission_id, false);
+    Submission* s = b.find(d.submission_id);
     if (auto prev = b.known.find(d.decision_id); prev != b.known.end()) {
         const auto& p = prev->second;
+        // A retry: the same reviewer, the same id, the same submission. Anything else reusing
+        // an id is a conflict that says nothing of the decision that holds it.
+        if (s) out.state = s->state;   // of the item named, as in every conflict
+        if (p.reviewer != d.reviewer || p.submission_id != d.submission_id)
+            return conflict("decision_id is already used by another decision: send this one with a new id");
         out.status = DecisionStatus::duplicate;
-        out.submission_id = p.submission_id;
-        if (out.submission_id != d.submission_id) s = b.find(out.submission_id, true);
-        if (s) out.state = s->state;
         out.message = "already applied: " + p.verdict + " by " + p.reviewer + " at " + p.applied_at;
         return out;
     }
@@ -164,6 +141,11 @@ DecisionOutcome SqlStore::decide_one(const Decision& d, std::int64_t now, Decisi
                 return conflict("leased to another reviewer");
             break;
     }
+    // An approved item must have a photo to export (the engine found no face: nothing to send).
+    if (d.verdict == Verdict::approve && s->images.standardized.empty())
+        return conflict("no standardized photo (the engine found no face): reject it, or approve a re-crop");
+    if (d.verdict == Verdict::approve_recropped && d.recropped_image.empty())
+        return conflict("the re-crop was not rendered: push the decision again");
 
     const SubmissionState next = state_after(d.verdict);
     const std::string next_s = to_string(next);
@@ -220,6 +202,10 @@ Result<ChangeOutcome> SqlStore::overturn(const Overturn& o) {
             case SubmissionState::rejected: break;
         }
         const SubmissionState next = state_after(o.verdict);
+        if (o.verdict == Verdict::approve && s->images.standardized.empty())
+            return refuse("no standardized photo (the engine found no face): approve a re-crop instead");
+        if (o.verdict == Verdict::approve_recropped && o.recropped_image.empty())
+            return refuse("the re-crop was not rendered");
         if (s->state == SubmissionState::rejected && next == SubmissionState::approved) {
             auto later = conn_->query("SELECT attempt FROM submissions WHERE student_id = "
                                       "(SELECT student_id FROM submissions WHERE id = $1) AND "
@@ -262,33 +248,56 @@ Result<ChangeOutcome> SqlStore::overturn(const Overturn& o) {
 
 // [SECTION] export lock
 
+std::vector<ExportItem> SqlStore::select_for_export(const std::string& school,
+                                                   const std::string& grade, bool lock_rows) {
+    // The applied time comes from the item's decision row (decisions_submission index).
+    std::vector<ExportItem> out;
+    for (const auto& r : conn_->query(
+             std::string(kSubmissionColumnList) +
+                 ", (SELECT MAX(d.applied_at) FROM decisions d WHERE d.submission_id = s.id) "
+                 "FROM submissions s JOIN students st ON st.id = s.student_id "
+                 "WHERE s.school = $1 AND ($2 = '' OR s.grade = $2) AND "
+                 "s.state IN ('approved', 'locked') AND s.superseded = 0 ORDER BY s.id" +
+                 (lock_rows && *conn_->for_update() ? " FOR UPDATE OF s" : ""),
+             {school, grade}))
+        out.push_back({parse_submission(r), r.i64(kSubmissionColumns)});
+    return out;
+}
+
+Result<std::vector<ExportItem>> SqlStore::export_selection(const std::string& school,
+                                                           const std::string& grade) {
+    if (school.empty()) return make_error(ErrorCode::InvalidArgument, "school is required");
+    return tx<std::vector<ExportItem>>(false, [&] { return select_for_export(school, grade, false); });
+}
+
 Result<std::vector<ExportItem>> SqlStore::lock_for_export(const std::string& actor,
                                                           const std::string& school,
                                                           const std::string& grade,
-                                                          std::int64_t now) {
+                                                          std::int64_t now,
+                                                          const ExportCheck& check) {
     if (school.empty()) return make_error(ErrorCode::InvalidArgument, "school is required");
     return tx<std::vector<ExportItem>>(true, [&] {
-        auto newly = conn_->query("UPDATE submissions SET state = 'locked' WHERE school = $1 AND "
-                                  "($2 = '' OR grade = $2) AND state = 'approved' AND "
-                                  "superseded = 0 RETURNING id",
-                                  {school, grade});
-        std::vector<ExportItem> out;
-        for (const auto& r : conn_->query(std::string(kSubmissionSelect) +
-                                              "WHERE s.school = $1 AND ($2 = '' OR s.grade = $2) "
-                                              "AND s.state = 'locked' AND s.superseded = 0 "
-                                              "ORDER BY s.id",
-                                          {school, grade}))
-            out.push_back({parse_submission(r)});
-        if (!newly.empty()) {
-            std::vector<std::int64_t> ids;
-            for (const auto& r : newly) ids.push_back(r.i64(0));
-            std::sort(ids.begin(), ids.end());
-            append_audit(now, actor, "lock", 0, school,
-                         nlohmann::json{{"grade", grade}, {"count", ids.size()}}.dump());
-            for (const auto& item : out)
-                if (std::binary_search(ids.begin(), ids.end(), item.submission.id))
-                    queue_event(now, "locked", item.submission);
+        // The whole selection, rows locked (PostgreSQL) so that no overturn changes it between
+        // the check and the lock.
+        std::vector<ExportItem> out = select_for_export(school, grade, true);
+        std::vector<std::int64_t> newly;
+        for (auto& item : out) {
+            if (item.submission.state == SubmissionState::approved) newly.push_back(item.submission.id);
+            item.submission.state = SubmissionState::locked;   // as the package will show it
         }
+        if (check)
+            if (auto ok = check(out); !ok) throw StoreFailure{ok.error()};
+        if (newly.empty()) return out;
+        for_each_chunk(newly, kMaxStatementParams, [&](const std::string& in, const sql::Params& params) {
+            conn_->query("UPDATE submissions SET state = 'locked' WHERE state = 'approved' AND id IN (" +
+                             in + ")",
+                         params);
+        });
+        append_audit(now, actor, "lock", 0, school,
+                     nlohmann::json{{"grade", grade}, {"count", newly.size()}}.dump());
+        for (const auto& item : out)
+            if (std::binary_search(newly.begin(), newly.end(), item.submission.id))
+                queue_event(now, "locked", item.submission);
         return out;
     });
 }

@@ -54,9 +54,8 @@ Result<AddedSubmission> SqlStore::add_submission(const NewSubmission& n) {
                         refused.status = AddStatus::needs_unlock;
                         return refused;
                     }
-                    // The admin's unlock is spent on this attempt; the approved photo it
-                    // replaces is superseded and no longer exported.
-                    conn_->query("UPDATE students SET unlocked = 0 WHERE id = $1", {student_id});
+                    // The approved photo this attempt replaces is superseded and no longer
+                    // exported.
                     conn_->query("UPDATE submissions SET superseded = 1 WHERE id = $1",
                                  {refused.id});
                     break;
@@ -65,6 +64,9 @@ Result<AddedSubmission> SqlStore::add_submission(const NewSubmission& n) {
             }
             attempt = refused.attempt + 1;
         }
+        // An admin's unlock is spent on the next attempt added, whatever made it possible, so
+        // a permission given long ago never carries over to a later approved photo.
+        if (unlocked) conn_->query("UPDATE students SET unlocked = 0 WHERE id = $1", {student_id});
         // Roster data may have been corrected since the last attempt: the latest wins.
         conn_->query("UPDATE students SET name = $2, student_no = $3, school = $4, station = $5, "
                      "grade = $6 WHERE id = $1",
@@ -126,15 +128,12 @@ void SqlStore::load_history(const std::vector<Submission*>& subs) {
     if (later.empty()) return;
     std::vector<std::int64_t> ids;
     for (const auto& [id, s] : later) ids.push_back(id);
-    for (size_t at = 0; at < ids.size(); at += kMaxStatementParams) {
-        const size_t n = std::min(kMaxStatementParams, ids.size() - at);
-        sql::Params params(ids.begin() + std::ptrdiff_t(at), ids.begin() + std::ptrdiff_t(at + n));
+    for_each_chunk(ids, kMaxStatementParams, [&](const std::string& in, const sql::Params& params) {
         const auto rows = conn_->query(
             "SELECT c.id, e.id, e.attempt, e.state, e.img_thumbnail, e.verdict, e.reasons_json, "
             "e.note, e.crop_json, e.decided_by, e.decided_at, e.overturned_by, e.overturned_at "
             "FROM submissions c JOIN submissions e ON e.student_id = c.student_id AND "
-            "e.attempt < c.attempt WHERE c.id IN (" + sql_placeholders(n) + ") "
-            "ORDER BY c.id, e.attempt",
+            "e.attempt < c.attempt WHERE c.id IN (" + in + ") ORDER BY c.id, e.attempt",
             params);
         for (const auto& r : rows) {
             AttemptSummary a;
@@ -149,7 +148,7 @@ void SqlStore::load_history(const std::vector<Submission*>& subs) {
             }
             later.at(r.i64(0))->history.push_back(std::move(a));
         }
-    }
+    });
 }
 
 Result<std::vector<EngineOutput>> SqlStore::engine_outputs(const std::string& original,
@@ -181,18 +180,36 @@ Result<std::vector<Submission>> SqlStore::student_history(const std::string& id_
     });
 }
 
-Status SqlStore::unlock_student(const std::string& admin, const std::string& id_number,
-                                const std::string& note, std::int64_t now) {
-    return tx<Ok>(true, [&] {
-        auto rows = conn_->query("UPDATE students SET unlocked = 1 WHERE id_number = $1 "
-                                 "RETURNING id, school",
-                                 {id_number});
-        if (rows.empty())
+Result<ChangeOutcome> SqlStore::unlock_student(const std::string& admin,
+                                               const std::string& id_number,
+                                               const std::string& note, std::int64_t now) {
+    return tx<ChangeOutcome>(true, [&] {
+        const auto student = conn_->query(std::string("SELECT id, school FROM students WHERE id_number = $1") +
+                                              conn_->for_update(),
+                                          {id_number});
+        if (student.empty())
             throw StoreFailure{make_error(ErrorCode::NotFound, "no such student")};
+        const std::int64_t student_id = student[0].i64(0);
+        const auto last = conn_->query("SELECT attempt, state FROM submissions WHERE student_id = $1 "
+                                       "ORDER BY attempt DESC LIMIT 1",
+                                       {student_id});
+        ChangeOutcome out;
+        out.state = last.empty() ? SubmissionState::pending
+                                 : parse_state(last[0].str(1)).value_or(SubmissionState::pending);
+        // Only an approved or locked photo needs an unlock; one given earlier would otherwise
+        // wait for the photo to be approved and let it be replaced without anyone deciding so.
+        if (out.state != SubmissionState::approved && out.state != SubmissionState::locked) {
+            out.message = "the student's attempt " + (last.empty() ? std::string("?") : last[0].str(0)) +
+                          " is " + to_string(out.state) +
+                          ": an unlock is only for a student whose photo is approved or locked";
+            return out;
+        }
+        conn_->query("UPDATE students SET unlocked = 1 WHERE id = $1", {student_id});
         // The audit detail never holds the full ID number (it is shown in UIs and logs).
-        append_audit(now, admin, "unlock", 0, rows[0].str(1),
-                     nlohmann::json{{"student_id", rows[0].i64(0)}, {"note", note}}.dump());
-        return Ok{};
+        append_audit(now, admin, "unlock", 0, student[0].str(1),
+                     nlohmann::json{{"student_id", student_id}, {"note", note}}.dump());
+        out.applied = true;
+        return out;
     });
 }
 

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -41,6 +42,10 @@ public:
     virtual Result<std::string> put_image(std::span<const unsigned char> bytes) = 0;
     // NotFound for an unknown hash, InvalidArgument for a malformed one.
     virtual Result<std::vector<unsigned char>> get_image(const std::string& sha256_hex) = 0;
+    // Deletes files under images/tmp/ older than `min_age_seconds` (left by a crash between
+    // write and rename; younger ones may belong to a put in progress, on this or another
+    // node sharing the folder). Answers how many were deleted.
+    virtual Result<int> sweep_image_tmp(std::int64_t min_age_seconds) = 0;
 
     // [SECTION] submissions
     // Numbers the attempt (a rejected student's next photo is attempt n+1), refuses a student
@@ -57,10 +62,13 @@ public:
                                                              int limit) = 0;
     // All attempts of one student, oldest first (empty when unknown).
     virtual Result<std::vector<Submission>> student_history(const std::string& id_number) = 0;
-    // Lets a student whose photo is approved or locked submit a new attempt. NotFound when the
+    // Lets a student whose latest attempt is approved or locked submit a new attempt; the
+    // next attempt added uses the permission up. Refused (applied = false, state = the latest
+    // attempt's, nothing written) for an attempt in review or rejected. NotFound when the
     // student is unknown. Audited.
-    virtual Status unlock_student(const std::string& admin, const std::string& id_number,
-                                  const std::string& note, std::int64_t now) = 0;
+    virtual Result<ChangeOutcome> unlock_student(const std::string& admin,
+                                                 const std::string& id_number,
+                                                 const std::string& note, std::int64_t now) = 0;
 
     // [SECTION] leases
     // Leases up to n free items (pending, or leased with an expired lease) matching the
@@ -81,23 +89,36 @@ public:
 
     // [SECTION] decisions
     // One transaction for the whole batch; one outcome per decision, in input order.
-    // applied: state, decision, audit record and event written. duplicate: this decision_id
-    // was applied before (no second effect). conflict: the item is not leased to this
-    // reviewer (never claimed, released, or claimed by someone else since the reviewer's lease
-    // expired), already decided, or unknown (message says which; state = current state).
+    // applied: state, decision, audit record and event written. duplicate: this reviewer
+    // applied this decision_id to this submission before (no second effect). conflict: the
+    // item is not leased to this reviewer (never claimed, released, or claimed by someone else
+    // since the reviewer's lease expired), already decided, or unknown; an approval of an item
+    // without a standardized photo; a re-crop without its rendered image; or a decision_id
+    // already used by another reviewer or for another submission (the message says which and
+    // never describes the other decision; state = current state).
     // A lease that expired but is still the one recorded for the item counts as held.
     virtual Result<std::vector<DecisionOutcome>> apply_decisions(
         const std::vector<Decision>& batch, std::int64_t now) = 0;
     // A supervisor changes the decision of an approved or rejected item (refused once locked,
-    // before any decision, or when approving a rejection the student has already retaken).
-    // NotFound for an unknown submission.
+    // before any decision, when approving a rejection the student has already retaken, or
+    // when approving an item without a standardized photo). NotFound for an unknown submission.
     virtual Result<ChangeOutcome> overturn(const Overturn& o) = 0;
     // Locks the approved items of a school (and grade/batch unless empty) for export and
     // returns every locked item of that selection, so a second call returns the same set.
+    // `check` (optional) sees the whole selection (approved and locked items, rows locked)
+    // before anything is changed: an error from it rolls back and is returned as it is, so a
+    // package that cannot be written locks nothing.
+    using ExportCheck = std::function<Status(const std::vector<ExportItem>& selection)>;
+    // What lock_for_export would package now (approved and locked items of the selection, as
+    // they are: nothing is locked), for checks that must not run inside its transaction, such
+    // as reading every photo.
+    virtual Result<std::vector<ExportItem>> export_selection(const std::string& school,
+                                                             const std::string& grade) = 0;
     virtual Result<std::vector<ExportItem>> lock_for_export(const std::string& actor,
                                                             const std::string& school,
                                                             const std::string& grade,
-                                                            std::int64_t now) = 0;
+                                                            std::int64_t now,
+                                                            const ExportCheck& check = {}) = 0;
 
     // [SECTION] feeds and reports
     // Events with cursor > `cursor`, in commit order, at most `limit`.
@@ -112,10 +133,23 @@ public:
     virtual Result<QueueFigures> queue_figures(std::int64_t now, std::int64_t end_of_day) = 0;
 
     // [SECTION] users
-    // InvalidArgument when the name or token hash is taken.
-    virtual Result<User> add_user(const std::string& name, Role role,
+    // InvalidArgument when the name or token hash is taken. Audited under `actor` (who added
+    // the user).
+    virtual Result<User> add_user(const std::string& actor, const std::string& name, Role role,
                                   const std::string& token_hash, std::int64_t now) = 0;
-    virtual Result<User> find_user_by_token_hash(const std::string& token_hash) = 0;  // NotFound
+    // Marks the user's token revoked (audited under `actor`); revoking again changes nothing
+    // and returns the first revocation's time. NotFound for an unknown name.
+    virtual Result<User> revoke_user(const std::string& actor, const std::string& name,
+                                     std::int64_t now) = 0;
+    // Revoked users are found too (User::revoked_at says so). NotFound.
+    virtual Result<User> find_user_by_token_hash(const std::string& token_hash) = 0;
+
+    // [SECTION] health
+    // A committed write (one row per `node` in health_probes): fails when the database is
+    // unreachable or refuses writes.
+    virtual Status probe_database(const std::string& node, std::int64_t now) = 0;
+    // Writes, fsyncs and removes a file under images/tmp/, where every image is written first.
+    virtual Status probe_images() = 0;
 };
 
 // SQLite in `data_dir` (created if missing): data_dir/photodesk.db plus data_dir/images/.

@@ -47,5 +47,35 @@ TEST(ServerSettingsConfig, BacklogSkewAndQueueCacheAreValidated) {
     EXPECT_CONFIG_ERROR(parse_with("[queue]", "[queues]"), "queues");
 }
 
+TEST(ServerSettingsConfig, RequestLimitsAndCachesAreRequiredAndValidated) {
+    auto s = load_server_settings(test::config_dir());
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->header_timeout_s, 10);
+    EXPECT_EQ(s->request_timeout_s, 120);
+    EXPECT_EQ(s->linger_s, 2);
+    EXPECT_EQ(s->max_json_depth, 32);
+    EXPECT_EQ(s->token_cache_s, 5);
+    EXPECT_EQ(s->sweep_tmp_after_s, 3600);
+    EXPECT_EQ(s->probe_cache_s, 2);
+    // Each new key is required: a file without it stops the server, naming it.
+    for (const char* key : {"header_timeout_s = 10", "request_timeout_s = 120", "linger_s = 2",
+                            "max_json_depth = 32", "token_cache_s = 5", "sweep_tmp_after_s = 3600",
+                            "probe_cache_s = 2"}) {
+        const std::string k = std::string(key).substr(0, std::string(key).find(' '));
+        auto r = parse_with(key, "");
+        ASSERT_FALSE(r.ok()) << key;
+        EXPECT_NE(r.error().message.find(k), std::string::npos) << r.error().message;
+    }
+    EXPECT_CONFIG_ERROR(parse_with("request_timeout_s = 120", "request_timeout_s = 5"),
+                        "request_timeout_s = 5: must be at least http.header_timeout_s");
+    EXPECT_CONFIG_ERROR(parse_with("max_json_depth = 32", "max_json_depth = 2"),
+                        "http.max_json_depth = 2: must be within 4..1000");
+    EXPECT_CONFIG_ERROR(parse_with("token_cache_s = 5", "token_cache_s = 3600"),
+                        "auth.token_cache_s = 3600: must be within 0..300");
+    EXPECT_CONFIG_ERROR(parse_with("probe_cache_s = 2", "probe_cache_s = 2\nprobe = 1"),
+                        "unknown key 'health.probe'");
+    EXPECT_TRUE(parse_with("token_cache_s = 5", "token_cache_s = 0").ok());   // 0: every request
+}
+
 }  // namespace
 }  // namespace pd::config

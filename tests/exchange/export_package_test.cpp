@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 #include <zip.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <ctime>
 #include <map>
 
+#include "exchange/csv.h"
 #include "exchange/exchange_test_util.h"
 #include "storage/image_store.h"
 
@@ -352,6 +355,85 @@ TEST(ExportFolder, FailureLeavesNoFolder) {
     EXPECT_EQ(s.error().code, ErrorCode::Corrupt);
     EXPECT_EQ(fx.store.loads, 3);  // the first two photos were written before the failure
     EXPECT_THAT(dir.list(), IsEmpty());
+}
+
+}  // namespace
+}  // namespace pd::exchange
+
+// [SECTION] issue 9: formulas, the server's clock, checks before locking, names, temp sweep
+
+namespace pd::exchange {
+namespace {
+
+TEST(ExportIssue9, ManifestDefusesFormulasAndUsesTheServersTime) {
+    FakeStore store;
+    auto a = item(store, 1, pd::test::id_for(1), "=HYPERLINK(\"http://x\",\"y\")", 1, "@rev");
+    a.submission.student.student_no = "+86";
+    a.submission.student.school = "-1";
+    a.applied_at = kNov24_10am_China;   // the server applied it; the client claimed 1970
+    auto b = item(store, 2, pd::test::id_for(2), "正常", kNov24_10am_China - 60);   // predates applied_at
+    auto m = build_manifest({a, b});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    EXPECT_THAT(*m, HasSubstr("\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"," + pd::test::id_for(1) +
+                              ",'+86,'-1,"));
+    EXPECT_THAT(*m, HasSubstr(",2026-11-24T10:00:00+08:00,'@rev\n"));
+    EXPECT_THAT(*m, HasSubstr(",2026-11-24T09:59:00+08:00,rev1\n"));
+    EXPECT_EQ(m->find("1970"), std::string::npos) << *m;
+    EXPECT_EQ(csv::defuse_formula("张三"), "张三");
+    EXPECT_EQ(csv::defuse_formula("\tx"), "'\tx");
+    EXPECT_EQ(csv::defuse_formula(""), "");
+}
+
+TEST(ExportIssue9, CheckAndVerifyBeforeWriting) {
+    Fixture f;
+    EXPECT_TRUE(check_export(f.items).ok());
+    EXPECT_TRUE(verify_photos(f.items, f.store.loader()).ok());
+    auto no_photo = f.items;
+    no_photo[1].submission.images.standardized.clear();
+    auto c = check_export(no_photo);
+    ASSERT_FALSE(c.ok());
+    EXPECT_THAT(c.error().message, HasSubstr("submission 1"));
+    EXPECT_THAT(c.error().message, HasSubstr("no standardised image"));
+    FakeStore other;   // the photos are missing from this store
+    auto v = verify_photos(f.items, other.loader());
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::NotFound);
+}
+
+TEST(ExportIssue9, PackageNamesAreUniqueAndStable) {
+    EXPECT_NE(package_name("A", "B"), package_name("A-B", ""));
+    EXPECT_NE(package_name("A", "B"), package_name("A_B", ""));
+    EXPECT_NE(package_name("A", ""), package_name("A", "all"));
+    EXPECT_EQ(package_name("示例大学", "2026"), package_name("示例大学", "2026"));
+    EXPECT_THAT(package_name("示例大学", "2026"), ::testing::MatchesRegex("示例大学_2026_[0-9a-f]{8}\\.zip"));
+    EXPECT_THAT(package_name("示例大学", ""), ::testing::MatchesRegex("示例大学_all_[0-9a-f]{8}\\.zip"));
+    const std::string odd = package_name("../../etc/passwd", "a/b");
+    EXPECT_EQ(odd.find('/'), std::string::npos) << odd;
+    EXPECT_NE(odd.front(), '.') << odd;
+    const std::string long_name = package_name(std::string(200, 'x') + "大学", "");
+    EXPECT_LE(long_name.size(), 96u + 14u) << long_name;
+}
+
+TEST(ExportIssue9, SweepRemovesOnlyOldTempOutputs) {
+    TempDir dir;
+    namespace fs = std::filesystem;
+    const auto old = fs::file_time_type::clock::now() - std::chrono::hours(3);
+    std::ofstream(dir.path() / "a_1a2b3c4d.zip.tmp-0a1b2c3d") << "x";
+    std::ofstream(dir.path() / "a_1a2b3c4d.zip.tmp-deadbeef") << "x";
+    fs::create_directories(dir.path() / "folder.tmp-00ff00ff");
+    std::ofstream(dir.path() / "a_1a2b3c4d.zip") << "done";
+    std::ofstream(dir.path() / "notes.tmp-xyz") << "not ours";
+    for (const char* n : {"a_1a2b3c4d.zip.tmp-0a1b2c3d", "folder.tmp-00ff00ff", "a_1a2b3c4d.zip", "notes.tmp-xyz"})
+        fs::last_write_time(dir.path() / n, old);
+    auto r = sweep_temp_outputs(dir.path(), 3600);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(*r, 2);
+    EXPECT_FALSE(fs::exists(dir.path() / "a_1a2b3c4d.zip.tmp-0a1b2c3d"));
+    EXPECT_FALSE(fs::exists(dir.path() / "folder.tmp-00ff00ff"));
+    EXPECT_TRUE(fs::exists(dir.path() / "a_1a2b3c4d.zip.tmp-deadbeef"));   // young: maybe in progress
+    EXPECT_TRUE(fs::exists(dir.path() / "a_1a2b3c4d.zip"));
+    EXPECT_TRUE(fs::exists(dir.path() / "notes.tmp-xyz"));
+    EXPECT_EQ(*sweep_temp_outputs(dir.path() / "missing", 3600), 0);
 }
 
 }  // namespace

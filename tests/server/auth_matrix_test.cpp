@@ -63,6 +63,7 @@ TEST_P(ServerTest, AuthMatrixEveryEndpointEveryRole) {
         {"GET", "/v1/exports/" + client::url_escape("无此学校.zip"), {}, {"sup", "admin"}},
         {"POST", "/v1/students/" + unknown_student + "/unlock", {{"note", "matrix"}}, {"admin"}},
         {"POST", "/v1/users", {{"name", "matrix-user"}, {"role", "reviewer"}}, {"admin"}},
+        {"POST", "/v1/users/matrix-nobody/revoke", json::object(), {"admin"}},
     };
 
     auto caller_client = [&](const std::string& who) {
@@ -101,7 +102,7 @@ TEST_P(ServerTest, AuthMatrixEveryEndpointEveryRole) {
             ++refused;
         }
     }
-    EXPECT_EQ(refused, 75);   // 19 protected endpoints x 2 anonymous callers + the table's 37 role refusals
+    EXPECT_EQ(refused, 80);   // 20 protected endpoints x 2 anonymous callers + the table's 40 role refusals
     EXPECT_EQ(footprint(*store, dir_ / "data"), before) << "a refused request stored something";
 
     // Pass 2: every allowed combination gets past authorization.
@@ -121,7 +122,7 @@ TEST_P(ServerTest, AuthMatrixEveryEndpointEveryRole) {
             ++allowed;
         }
     }
-    EXPECT_EQ(allowed, 51);   // the table's 39 role grants + 2 open endpoints x 6 callers
+    EXPECT_EQ(allowed, 52);   // the table's 40 role grants + 2 open endpoints x 6 callers
     // Ingest: refused for the 4 callers without the role, stored for ing and admin.
     ASSERT_EQ(ingested.size(), 6u);
     for (size_t i = 0; i < ingested.size(); ++i) {

@@ -28,6 +28,7 @@ std::int64_t add_item(storage::Store& store, int k, const std::string& school, s
     storage::NewSubmission n;
     n.student = {"学生" + std::to_string(k), ServerTest::valid_id(k), "S" + std::to_string(k), school, "本部", "2026"};
     n.images.original = h.ok() ? h.value() : "";
+    n.images.standardized = n.images.original;   // an approval needs one
     n.submitted_at = unix_now() - 3 * 86400;
     n.sla_deadline = deadline;
     auto r = store.add_submission(n);

@@ -13,8 +13,11 @@
 #include <fstream>
 #include <sstream>
 
+#include <regex>
+
 #include "domain/id_number.h"
 #include "storage/pg_cluster.h"
+#include "storage/sql_conn.h"
 
 namespace pd::test {
 
@@ -71,8 +74,18 @@ void ServerTest::TearDown() {
     fs::remove_all(dir_, ec);
 }
 
+std::string ServerTest::photodeskd_path() {
+    const char* env = std::getenv("PD_TEST_PHOTODESKD");
+    return env && *env ? env : PD_PHOTODESKD_PATH;
+}
+
+std::string ServerTest::config_dir_path() {
+    const char* env = std::getenv("PD_TEST_CONFIG_DIR");
+    return env && *env ? env : PD_TEST_CONFIG_DIR;
+}
+
 std::vector<std::string> ServerTest::data_args() const {
-    std::vector<std::string> a = {"--data", (dir_ / "data").string(), "--config-dir", PD_TEST_CONFIG_DIR};
+    std::vector<std::string> a = {"--data", (dir_ / "data").string(), "--config-dir", config_dir_path()};
     if (is_postgres()) {
         a.push_back("--db");
         a.push_back(conninfo_);
@@ -82,7 +95,7 @@ std::vector<std::string> ServerTest::data_args() const {
 
 std::string ServerTest::run_photodeskd(const std::vector<std::string>& args, int* exit_code,
                                        std::string* err) const {
-    std::string cmd = std::string("'") + PD_PHOTODESKD_PATH + "'";
+    std::string cmd = "'" + photodeskd_path() + "'";
     std::vector<std::string> all = args;
     for (const auto& a : data_args()) all.push_back(a);
     for (const auto& a : all) {
@@ -112,7 +125,7 @@ std::string ServerTest::run_photodeskd(const std::vector<std::string>& args, int
 void ServerTest::start_server() {
     int pipefd[2];
     ASSERT_EQ(::pipe(pipefd), 0);
-    std::vector<std::string> args = {PD_PHOTODESKD_PATH, "serve", "--listen", "127.0.0.1:" + std::to_string(listen_port_)};
+    std::vector<std::string> args = {photodeskd_path(), "serve", "--listen", "127.0.0.1:" + std::to_string(listen_port_)};
     for (const auto& a : data_args()) args.push_back(a);
     for (const auto& a : extra_serve_args_) args.push_back(a);
     const std::string log = (dir_ / "server.log").string();
@@ -221,6 +234,67 @@ std::vector<std::int64_t> ServerTest::seed(int n, const std::string& school, con
         ids.push_back(r->id);
     }
     return ids;
+}
+
+fs::path ServerTest::write_settings(const std::map<std::string, std::string>& overrides,
+                                   const std::string& file_name) const {
+    std::ifstream in(fs::path(config_dir_path()) / "server.toml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto& [key, value] : overrides) {
+        const std::regex line("(^|\n)" + key + " *=[^\n]*");
+        if (!std::regex_search(text, line)) ADD_FAILURE() << "server.toml has no key '" << key << "'";
+        text = std::regex_replace(text, line, "$1" + key + " = " + value);
+    }
+    const fs::path out = dir_ / file_name;
+    std::ofstream(out) << text;
+    return out;
+}
+
+void ServerTest::restart_with_settings(const std::map<std::string, std::string>& overrides) {
+    stop_server();
+    extra_serve_args_ = {"--config", write_settings(overrides).string()};
+    start_server();
+}
+
+void ServerTest::exec_sql(const std::string& sql, const std::vector<std::string>& params) const {
+    try {
+        auto conn = is_postgres() ? storage::sql::connect_postgres(conninfo_)
+                                  : storage::sql::connect_sqlite((dir_ / "data" / "photodesk.db").string());
+        storage::sql::Params p(params.begin(), params.end());
+        conn->begin(true);
+        conn->query(sql, p);
+        conn->commit();
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << "exec_sql " << sql << ": " << e.what();
+    }
+}
+
+std::int64_t ServerTest::seed_one(const storage::Student& student, bool standardized, int k) {
+    auto store = open_store();
+    if (!store) return 0;
+    const std::string orig = "original-one-" + student.id_number;
+    const std::string std_ = "standardized-one-" + student.id_number;
+    auto o = store->put_image({reinterpret_cast<const unsigned char*>(orig.data()), orig.size()});
+    auto st = store->put_image({reinterpret_cast<const unsigned char*>(std_.data()), std_.size()});
+    if (!o || !st) {
+        ADD_FAILURE() << "put_image failed";
+        return 0;
+    }
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    storage::NewSubmission s;
+    s.student = student;
+    s.images.original = o.value();
+    if (standardized) s.images.standardized = st.value();
+    s.submitted_at = now;
+    s.sla_deadline = now + 2 * 86400 + k;
+    auto r = store->add_submission(s);
+    if (!r || r->status != storage::AddStatus::added) {
+        ADD_FAILURE() << "seed_one: " << (r ? storage::to_string(r->status) : r.error().message);
+        return 0;
+    }
+    return r->id;
 }
 
 }  // namespace pd::test

@@ -6,6 +6,9 @@
 // Users (created with `photodeskd user add` before the server starts): "admin", "sup"
 // (supervisor), "ing" (ingest), "rev1" and "rev2" (reviewers).
 // seed() adds pending items straight through the Store (no engine), for tests that need many.
+//
+// PD_TEST_PHOTODESKD and PD_TEST_CONFIG_DIR (environment) run the tests against another
+// photodeskd build and config folder, e.g. an unfixed binary, to see a new test fail there.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -43,6 +46,19 @@ protected:
     std::string run_photodeskd(const std::vector<std::string>& args, int* exit_code,
                                std::string* err = nullptr) const;
     std::vector<std::string> data_args() const;
+    // The photodeskd binary and config folder the tests run (see the environment above).
+    static std::string photodeskd_path();
+    static std::string config_dir_path();
+
+    // Restarts the server with a copy of config/server.toml in which each `key = value` of
+    // `overrides` replaces the key's line (keys are unique across the file's tables).
+    void restart_with_settings(const std::map<std::string, std::string>& overrides);
+    // Writes that copy and returns its path.
+    std::filesystem::path write_settings(const std::map<std::string, std::string>& overrides,
+                                         const std::string& file_name = "server-test.toml") const;
+    // Runs one SQL statement on the server's database behind its back ($1.. parameters), for
+    // tests that need rows no API call can make any more (data written by older versions).
+    void exec_sql(const std::string& sql, const std::vector<std::string>& params = {}) const;
 
     // A new Store on the server's database (for seeding and checking behind its back).
     std::unique_ptr<storage::Store> open_store() const;
@@ -50,6 +66,9 @@ protected:
     // numbers (valid_id(first + i)), unique images. Returns their submission ids.
     std::vector<std::int64_t> seed(int n, const std::string& school = "示例大学",
                                    const std::string& grade = "2026", int first = 0);
+    // One pending item with the given student (valid ID number expected) and deadline offset;
+    // `standardized` false: no standardized image (the engine found no face).
+    std::int64_t seed_one(const storage::Student& student, bool standardized = true, int k = 0);
 
 public:
     // A valid (GB 11643) ID number, distinct for every i below 3,360,000.

@@ -13,14 +13,14 @@ constexpr std::int64_t T0 = 1'760'000'000;  // 2025-10-09
 
 TEST_P(StoreTest, MigratesFromEmptyAndReopenKeepsData) {
     EXPECT_EQ(store_->backend(), GetParam());
-    EXPECT_EQ(store_->schema_version(), 2);
+    EXPECT_EQ(store_->schema_version(), 3);
     auto a = add(*store_, student(1), T0);
     ASSERT_EQ(a.status, AddStatus::added);
     store_.reset();
 
     auto again = open();
     ASSERT_TRUE(again);
-    EXPECT_EQ(again->schema_version(), 2);
+    EXPECT_EQ(again->schema_version(), 3);
     auto s = MUST(again->get_submission(a.id));
     EXPECT_EQ(s.student.id_number, student(1).id_number);
     EXPECT_EQ(s.student.name, "学生1");
@@ -72,7 +72,7 @@ TEST_P(StoreTest, AttemptsAreNumberedAndApprovedStudentNeedsUnlock) {
 
     EXPECT_EQ(store_->unlock_student("admin", "000000000000000000", "", T0).error().code,
               ErrorCode::NotFound);
-    ASSERT_TRUE(store_->unlock_student("admin", st.id_number, "wrong photo approved", T0).ok());
+    ASSERT_TRUE(MUST(store_->unlock_student("admin", st.id_number, "wrong photo approved", T0)).applied);
     auto a3 = add(*store_, st, T0 + 300);
     ASSERT_EQ(a3.status, AddStatus::added);
     EXPECT_EQ(a3.attempt, 3);
@@ -102,15 +102,15 @@ TEST_P(StoreTest, SameImageForTwoStudentsIsFlaggedOnBoth) {
 }
 
 TEST_P(StoreTest, UsersByTokenHash) {
-    auto u = MUST(store_->add_user("alice", Role::supervisor, "h-alice", T0));
+    auto u = MUST(store_->add_user("admin", "alice", Role::supervisor, "h-alice", T0));
     EXPECT_GT(u.id, 0);
     auto found = MUST(store_->find_user_by_token_hash("h-alice"));
     EXPECT_EQ(found.name, "alice");
     EXPECT_EQ(found.role, Role::supervisor);
     EXPECT_EQ(found.created_at, T0);
-    EXPECT_EQ(store_->add_user("alice", Role::admin, "h-other", T0).error().code,
+    EXPECT_EQ(store_->add_user("admin", "alice", Role::admin, "h-other", T0).error().code,
               ErrorCode::InvalidArgument);
-    EXPECT_EQ(store_->add_user("bob", Role::admin, "h-alice", T0).error().code,
+    EXPECT_EQ(store_->add_user("admin", "bob", Role::admin, "h-alice", T0).error().code,
               ErrorCode::InvalidArgument);
     EXPECT_EQ(store_->find_user_by_token_hash("nope").error().code, ErrorCode::NotFound);
 }

@@ -361,8 +361,8 @@ TEST_P(StoreTest, SameDecisionIdTwiceInOneBatch) {
     ASSERT_EQ(MUST(store_->claim("rev", 3, 600, T2, {})).size(), 3u);
 
     // Same id, same submission: the second occurrence is a duplicate of the first.
-    // Same id, another submission: a duplicate reporting the submission it was applied to,
-    // which stays untouched.
+    // Same id, another submission: a conflict (issue 9: an id is a duplicate only for the
+    // reviewer and submission it was applied to); the other submission stays untouched.
     auto out = MUST(store_->apply_decisions({ok("x", a), ok("x", a), no("y", b), no("y", c)},
                                             T2 + 5));
     ASSERT_EQ(out.size(), 4u);
@@ -372,11 +372,11 @@ TEST_P(StoreTest, SameDecisionIdTwiceInOneBatch) {
     EXPECT_EQ(out[1].state, SubmissionState::approved);
     EXPECT_EQ(out[1].message, "already applied: approve by rev at " + std::to_string(T2 + 5));
     EXPECT_EQ(out[2].status, DecisionStatus::applied);
-    EXPECT_EQ(out[3].status, DecisionStatus::duplicate);
+    EXPECT_EQ(out[3].status, DecisionStatus::conflict);
     EXPECT_EQ(out[3].decision_id, "y");
-    EXPECT_EQ(out[3].submission_id, b);
-    EXPECT_EQ(out[3].state, SubmissionState::rejected);
-    EXPECT_EQ(out[3].message, "already applied: reject by rev at " + std::to_string(T2 + 5));
+    EXPECT_EQ(out[3].submission_id, c);
+    EXPECT_EQ(out[3].state, SubmissionState::leased);
+    EXPECT_EQ(out[3].message, "decision_id is already used by another decision: send this one with a new id");
     EXPECT_EQ(MUST(store_->get_submission(c)).state, SubmissionState::leased);
 
     EXPECT_EQ(MUST(store_->events_since(0, 100)).size(), 2u);
@@ -419,7 +419,7 @@ TEST_P(StoreTest, MixedBatchOfTwentyKeepsInputOrderAndOneEffectPerDecision) {
     const std::int64_t now = T2 + 10;
     const std::vector<Decision> batch = {
         no("m-3", subs[3]),            //  0 applied
-        ok("pre-0", subs[4]),          //  1 duplicate of an earlier batch, other submission
+        ok("pre-0", subs[4]),          //  1 conflict: an earlier batch's id, other submission
         ok("m-1", subs[1]),            //  2 applied
         ok("ghost", 99'999'999),       //  3 conflict: unknown submission
         ok("m-4", subs[4]),            //  4 applied
@@ -442,7 +442,7 @@ TEST_P(StoreTest, MixedBatchOfTwentyKeepsInputOrderAndOneEffectPerDecision) {
     ASSERT_EQ(batch.size(), 20u);
     const auto A = DecisionStatus::applied, D = DecisionStatus::duplicate,
                C = DecisionStatus::conflict;
-    const DecisionStatus expect[] = {A, D, A, C, A, D, A, C, C, A, A, C, A, A, A, C, A, A, A, A};
+    const DecisionStatus expect[] = {A, C, A, C, A, D, A, C, C, A, A, C, A, A, A, C, A, A, A, A};
 
     auto out = MUST(store_->apply_decisions(batch, now));
     ASSERT_EQ(out.size(), batch.size());
@@ -457,9 +457,9 @@ TEST_P(StoreTest, MixedBatchOfTwentyKeepsInputOrderAndOneEffectPerDecision) {
         }
     }
     EXPECT_EQ(applied.size(), 13u);
-    EXPECT_EQ(out[1].submission_id, subs[0]);
-    EXPECT_EQ(out[1].state, SubmissionState::approved);
-    EXPECT_EQ(out[1].message, "already applied: approve by rev at " + std::to_string(T2 + 1));
+    EXPECT_EQ(out[1].submission_id, subs[4]);
+    EXPECT_EQ(out[1].state, SubmissionState::leased);
+    EXPECT_EQ(out[1].message, "decision_id is already used by another decision: send this one with a new id");
     EXPECT_EQ(out[5].submission_id, subs[1]);
     EXPECT_EQ(out[5].message, "already applied: approve by rev at " + std::to_string(now));
     EXPECT_FALSE(out[3].state.has_value());

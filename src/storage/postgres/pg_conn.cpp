@@ -13,82 +13,6 @@
 namespace pd::storage::sql {
 namespace {
 
-const char* kSchemaV1 = R"SQL(
-CREATE TABLE students (
-  id BIGSERIAL PRIMARY KEY,
-  id_number TEXT NOT NULL UNIQUE,
-  name TEXT NOT NULL, student_no TEXT NOT NULL, school TEXT NOT NULL,
-  station TEXT NOT NULL, grade TEXT NOT NULL,
-  unlocked INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE submissions (
-  id BIGSERIAL PRIMARY KEY,
-  student_id BIGINT NOT NULL REFERENCES students(id),
-  attempt INTEGER NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('pending','leased','approved','rejected','locked')),
-  school TEXT NOT NULL, grade TEXT NOT NULL,
-  submitted_at BIGINT NOT NULL, sla_deadline BIGINT NOT NULL,
-  img_original TEXT NOT NULL, img_standardized TEXT NOT NULL,
-  img_matte TEXT NOT NULL, img_thumbnail TEXT NOT NULL,
-  checks_json TEXT NOT NULL,
-  flags_json TEXT NOT NULL DEFAULT '[]', flagged INTEGER NOT NULL DEFAULT 0,
-  superseded INTEGER NOT NULL DEFAULT 0,
-  lease_reviewer TEXT, lease_expires BIGINT,
-  verdict TEXT, reasons_json TEXT, note TEXT, crop_json TEXT,
-  decided_by TEXT, decided_at BIGINT, overturned_by TEXT, overturned_at BIGINT,
-  UNIQUE (student_id, attempt)
-);
-CREATE INDEX submissions_open ON submissions (sla_deadline, id)
-  WHERE state IN ('pending','leased');
-CREATE INDEX submissions_open_school ON submissions (school, sla_deadline, id)
-  WHERE state IN ('pending','leased');
-CREATE INDEX submissions_open_batch ON submissions (school, grade, sla_deadline, id)
-  WHERE state IN ('pending','leased');
-CREATE INDEX submissions_open_flagged ON submissions (sla_deadline, id)
-  WHERE state IN ('pending','leased') AND flagged = 1;
-CREATE INDEX submissions_open_resubmitted ON submissions (sla_deadline, id)
-  WHERE state IN ('pending','leased') AND attempt > 1;
-CREATE INDEX submissions_original ON submissions (img_original);
-CREATE INDEX submissions_export ON submissions (school, grade, state);
-CREATE INDEX submissions_decided_by ON submissions (decided_by);
-CREATE TABLE decisions (
-  decision_id TEXT PRIMARY KEY,
-  submission_id BIGINT NOT NULL REFERENCES submissions(id),
-  reviewer TEXT NOT NULL, verdict TEXT NOT NULL, reasons_json TEXT NOT NULL,
-  note TEXT NOT NULL, crop_json TEXT NOT NULL,
-  decided_at BIGINT NOT NULL, applied_at BIGINT NOT NULL, result_state TEXT NOT NULL
-);
-CREATE INDEX decisions_reviewer ON decisions (reviewer);
-CREATE TABLE audit (
-  id BIGSERIAL PRIMARY KEY,
-  at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
-  submission_id BIGINT, school TEXT NOT NULL DEFAULT '', detail_json TEXT NOT NULL
-);
-CREATE INDEX audit_actor ON audit (actor, id);
-CREATE INDEX audit_submission ON audit (submission_id);
-CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
-  $$ BEGIN RAISE EXCEPTION 'audit is append-only'; END $$;
-CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
-  FOR EACH ROW EXECUTE FUNCTION audit_append_only();
-CREATE TABLE events (
-  seq BIGSERIAL PRIMARY KEY,
-  at BIGINT NOT NULL, type TEXT NOT NULL, submission_id BIGINT NOT NULL,
-  payload_json TEXT NOT NULL
-);
-CREATE TABLE users (
-  id BIGSERIAL PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
-  created_at BIGINT NOT NULL
-);
-)SQL";
-
-// Version 2: live leases for GET /v1/queue. Leased rows are few (reviewers x claim size),
-// so counting the live ones is a short range scan of this index instead of a visit to every
-// open row.
-const char* kSchemaV2 = R"SQL(
-CREATE INDEX submissions_leased ON submissions (lease_expires) WHERE state = 'leased';
-)SQL";
-
 // Advisory lock keys (arbitrary constants, project-wide).
 constexpr long long kMigrationLock = 0x5044'0001;  // "PD" 1
 constexpr long long kEventsLock = 0x5044'0002;
@@ -153,10 +77,7 @@ public:
         guard([&] { tx_->exec(sql); });
     }
 
-    const std::vector<std::string>& migrations() const override {
-        static const std::vector<std::string> m = {kSchemaV1, kSchemaV2};
-        return m;
-    }
+    Dialect dialect() const override { return Dialect::postgres; }
     int read_schema_version() override {
         int v = 0;
         guard([&] {
@@ -186,7 +107,8 @@ public:
 
 private:
     // Runs f, turning libpqxx exceptions into SqlError (retryable for deadlocks and
-    // serialization failures, which READ COMMITTED row locking can produce).
+    // serialization failures, which READ COMMITTED row locking can produce, and for unique
+    // violations of keys that a concurrent transaction inserted first).
     template <class F>
     void guard(F&& f) {
         try {
@@ -195,6 +117,10 @@ private:
             throw SqlError(std::string("postgres deadlock: ") + e.what(), true);
         } catch (const pqxx::serialization_failure& e) {
             throw SqlError(std::string("postgres serialization failure: ") + e.what(), true);
+        } catch (const pqxx::unique_violation& e) {
+            // Two transactions inserting the same key (the same decision id pushed at once on
+            // two items, by two reviewers): the loser runs again and then sees the winner's row.
+            throw SqlError(std::string("postgres unique violation: ") + e.what(), true);
         } catch (const SqlError&) {
             throw;
         } catch (const std::exception& e) {

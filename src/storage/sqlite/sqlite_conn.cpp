@@ -17,84 +17,6 @@
 namespace pd::storage::sql {
 namespace {
 
-// Version 1: the whole queue. Partial indexes keep claim fast at a million pending items:
-// only open (pending/leased) rows are in them, ordered by deadline.
-const char* kSchemaV1 = R"SQL(
-CREATE TABLE students (
-  id INTEGER PRIMARY KEY,
-  id_number TEXT NOT NULL UNIQUE,
-  name TEXT NOT NULL, student_no TEXT NOT NULL, school TEXT NOT NULL,
-  station TEXT NOT NULL, grade TEXT NOT NULL,
-  unlocked INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE submissions (
-  id INTEGER PRIMARY KEY,
-  student_id INTEGER NOT NULL REFERENCES students(id),
-  attempt INTEGER NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('pending','leased','approved','rejected','locked')),
-  school TEXT NOT NULL, grade TEXT NOT NULL,
-  submitted_at INTEGER NOT NULL, sla_deadline INTEGER NOT NULL,
-  img_original TEXT NOT NULL, img_standardized TEXT NOT NULL,
-  img_matte TEXT NOT NULL, img_thumbnail TEXT NOT NULL,
-  checks_json TEXT NOT NULL,
-  flags_json TEXT NOT NULL DEFAULT '[]', flagged INTEGER NOT NULL DEFAULT 0,
-  superseded INTEGER NOT NULL DEFAULT 0,
-  lease_reviewer TEXT, lease_expires INTEGER,
-  verdict TEXT, reasons_json TEXT, note TEXT, crop_json TEXT,
-  decided_by TEXT, decided_at INTEGER, overturned_by TEXT, overturned_at INTEGER,
-  UNIQUE (student_id, attempt)
-);
-CREATE INDEX submissions_open ON submissions (sla_deadline, id)
-  WHERE state IN ('pending','leased');
-CREATE INDEX submissions_open_school ON submissions (school, sla_deadline, id)
-  WHERE state IN ('pending','leased');
-CREATE INDEX submissions_open_batch ON submissions (school, grade, sla_deadline, id)
-  WHERE state IN ('pending','leased');
-CREATE INDEX submissions_open_flagged ON submissions (sla_deadline, id)
-  WHERE state IN ('pending','leased') AND flagged = 1;
-CREATE INDEX submissions_open_resubmitted ON submissions (sla_deadline, id)
-  WHERE state IN ('pending','leased') AND attempt > 1;
-CREATE INDEX submissions_original ON submissions (img_original);
-CREATE INDEX submissions_export ON submissions (school, grade, state);
-CREATE INDEX submissions_decided_by ON submissions (decided_by);
-CREATE TABLE decisions (
-  decision_id TEXT PRIMARY KEY,
-  submission_id INTEGER NOT NULL REFERENCES submissions(id),
-  reviewer TEXT NOT NULL, verdict TEXT NOT NULL, reasons_json TEXT NOT NULL,
-  note TEXT NOT NULL, crop_json TEXT NOT NULL,
-  decided_at INTEGER NOT NULL, applied_at INTEGER NOT NULL, result_state TEXT NOT NULL
-);
-CREATE INDEX decisions_reviewer ON decisions (reviewer);
-CREATE TABLE audit (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
-  submission_id INTEGER, school TEXT NOT NULL DEFAULT '', detail_json TEXT NOT NULL
-);
-CREATE INDEX audit_actor ON audit (actor, id);
-CREATE INDEX audit_submission ON audit (submission_id);
-CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
-CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
-CREATE TABLE events (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  at INTEGER NOT NULL, type TEXT NOT NULL, submission_id INTEGER NOT NULL,
-  payload_json TEXT NOT NULL
-);
-CREATE TABLE users (
-  id INTEGER PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
-  created_at INTEGER NOT NULL
-);
-)SQL";
-
-// Version 2: live leases for GET /v1/queue. Leased rows are few (reviewers x claim size),
-// so counting the live ones is a short range scan of this index instead of a visit to every
-// open row.
-const char* kSchemaV2 = R"SQL(
-CREATE INDEX submissions_leased ON submissions (lease_expires) WHERE state = 'leased';
-)SQL";
-
 class SqliteConn final : public SqlConn {
 public:
     explicit SqliteConn(const std::string& path) {
@@ -193,10 +115,7 @@ public:
         }
     }
 
-    const std::vector<std::string>& migrations() const override {
-        static const std::vector<std::string> m = {kSchemaV1, kSchemaV2};
-        return m;
-    }
+    Dialect dialect() const override { return Dialect::sqlite; }
     int read_schema_version() override {
         return int(query("PRAGMA user_version", {}).at(0).i64(0));
     }

@@ -1,17 +1,29 @@
-// photodeskd user add / export: admin commands that work on the data directory directly,
-// through the same ReviewService rules the HTTP API uses.
+// photodeskd user add / user revoke / export: admin commands that work on the data directory
+// directly, through the same services the HTTP API uses. Their actor in the audit is
+// "photodeskd-cli".
 #include <iostream>
 
-#include "server/api_error.h"
-#include "server/review_service.h"
+#include "server/services.h"
 #include "storage/model.h"
 #include "tools/photodeskd/commands.h"
 
 namespace pd::photodeskd {
 
-static Result<std::unique_ptr<server::ReviewService>> open_service(const Common& c, bool engine) {
-    return server::make_service({c.data_dir, c.db, c.config_dir, c.settings_file, 1, engine});
+namespace {
+
+const server::Caller kCli{"photodeskd-cli", storage::Role::admin};
+
+Result<std::unique_ptr<server::Services>> open_services(const Common& c, bool engine) {
+    return server::make_services({c.data_dir, c.db, c.config_dir, c.settings_file, 1, engine});
 }
+
+// A refusal is the operator's to fix (exit 1); a store failure is exit 3.
+int report(const server::ServiceError& e) {
+    std::cerr << "photodeskd: " << e.message << "\n";
+    return e.kind == server::Refusal::internal || e.kind == server::Refusal::unavailable ? kStoreFailed : kUsage;
+}
+
+}  // namespace
 
 int run_user_add(const Common& c, const UserArgs& a) {
     auto role = storage::parse_role(a.role);
@@ -19,38 +31,41 @@ int run_user_add(const Common& c, const UserArgs& a) {
         std::cerr << "photodeskd: --role '" << a.role << "': expected reviewer, supervisor, ingest or admin\n";
         return kUsage;
     }
-    auto svc = open_service(c, false);
+    auto svc = open_services(c, false);
     if (!svc) {
         std::cerr << "photodeskd: " << svc.error().message << "\n";
         return kStoreFailed;
     }
-    try {
-        const std::string token = svc.value()->add_user("photodeskd-cli", a.name, *role);
-        std::cout << token << "\n";
-        std::cerr << "user '" << a.name << "' (" << a.role
-                  << ") created; the token above is shown only once\n";
-        return kOk;
-    } catch (const server::ApiError& e) {
-        std::cerr << "photodeskd: " << e.what() << "\n";
-        return e.status >= 500 ? kStoreFailed : kUsage;
+    auto r = svc.value()->admin.add_user(kCli, {a.name, *role});
+    if (!r) return report(r.error());
+    std::cout << r->token << "\n";
+    std::cerr << "user '" << a.name << "' (" << a.role << ") created; the token above is shown only once\n";
+    return kOk;
+}
+
+int run_user_revoke(const Common& c, const UserArgs& a) {
+    auto svc = open_services(c, false);
+    if (!svc) {
+        std::cerr << "photodeskd: " << svc.error().message << "\n";
+        return kStoreFailed;
     }
+    auto r = svc.value()->admin.revoke_user(kCli, a.name);
+    if (!r) return report(r.error());
+    std::cerr << "user '" << a.name << "': token revoked; every photodeskd on this database refuses it within "
+              << svc.value()->ctx.settings().token_cache_s << " s ([auth] token_cache_s)\n";
+    return kOk;
 }
 
 int run_export(const Common& c, const ExportArgs& a) {
-    auto svc = open_service(c, false);
+    auto svc = open_services(c, false);
     if (!svc) {
         std::cerr << "photodeskd: " << svc.error().message << "\n";
         return kStoreFailed;
     }
-    try {
-        const auto r = svc.value()->export_school({"photodeskd-cli", storage::Role::admin}, a.school,
-                                                  a.grade, a.out);
-        std::cout << r.path.string() << ": " << r.items << " photos, sha256 " << r.sha256 << "\n";
-        return kOk;
-    } catch (const server::ApiError& e) {
-        std::cerr << "photodeskd: " << e.what() << "\n";
-        return e.status >= 500 ? kStoreFailed : kUsage;
-    }
+    auto r = svc.value()->exports.export_school(kCli, {a.school, a.grade, a.out});
+    if (!r) return report(r.error());
+    std::cout << r->path.string() << ": " << r->items << " photos, sha256 " << r->sha256 << "\n";
+    return kOk;
 }
 
 }  // namespace pd::photodeskd

@@ -1,5 +1,5 @@
 // photodeskd ingest: a school's roster CSV plus a folder of photos into the queue. Each row runs
-// the same ReviewService::ingest the API uses (ID validation, engine, images, SLA, attempts) in
+// the same IngestService::ingest the API uses (ID validation, engine, images, SLA, attempts) in
 // a pool of engine workers; a progress bar goes to stderr and every row gets one line in the
 // report CSV (ID numbers masked), so a failed row is fixed and re-run without guessing.
 #include <unistd.h>
@@ -18,8 +18,7 @@
 #include "engine/decode/decode.h"
 #include "exchange/csv.h"
 #include "exchange/roster.h"
-#include "server/api_error.h"
-#include "server/review_service.h"
+#include "server/services.h"
 #include "tools/photodeskd/commands.h"
 
 namespace pd::photodeskd {
@@ -69,15 +68,15 @@ int run_ingest(const Common& c, const IngestArgs& a) {
         return kUsage;
     }
     const int jobs_hint = a.jobs;
-    auto svc_r = server::make_service({c.data_dir, c.db, c.config_dir, c.settings_file,
+    auto svc_r = server::make_services({c.data_dir, c.db, c.config_dir, c.settings_file,
                                        std::max(jobs_hint, 2) + 1, true});
     if (!svc_r) {
         std::cerr << "photodeskd: " << svc_r.error().message << "\n";
         return kStoreFailed;
     }
-    server::ReviewService& svc = *svc_r.value();
-    const int jobs = jobs_hint > 0 ? jobs_hint : svc.settings().ingest_workers;
-    const std::int64_t max_bytes = svc.settings().max_upload_bytes;
+    server::Services& svc = *svc_r.value();
+    const int jobs = jobs_hint > 0 ? jobs_hint : svc.ctx.settings().ingest_workers;
+    const std::int64_t max_bytes = svc.ctx.settings().max_upload_bytes;
 
     // One report line per roster problem, per valid row, and per photo nobody claimed.
     std::vector<RowReport> reports;
@@ -106,16 +105,17 @@ int run_ingest(const Common& c, const IngestArgs& a) {
                     rep.status = "bad_image";
                     rep.message = bytes.error().message;
                 } else {
-                    try {
-                        auto r = svc.ingest(caller, row.student, bytes.value());
+                    auto r = svc.ingest.ingest(caller, {row.student, std::nullopt, bytes.value()});
+                    if (r) {
                         rep.status = "added";
-                        rep.submission_id = r.submission.id;
-                        rep.attempt = r.submission.attempt;
-                        for (const auto& f : r.submission.flags) rep.flags += (rep.flags.empty() ? "" : ";") + f;
-                        rep.message = r.spec_error;
-                    } catch (const server::ApiError& e) {
+                        rep.submission_id = r->submission.id;
+                        rep.attempt = r->submission.attempt;
+                        for (const auto& f : r->submission.flags) rep.flags += (rep.flags.empty() ? "" : ";") + f;
+                        rep.message = r->spec_error;
+                    } else {
+                        const auto& e = r.error();
                         rep.status = e.code;
-                        rep.message = e.what();
+                        rep.message = e.message;
                         if (e.extra.contains("submission_id")) rep.submission_id = e.extra["submission_id"];
                         if (e.extra.contains("attempt")) rep.attempt = e.extra["attempt"];
                     }
@@ -157,11 +157,11 @@ int run_ingest(const Common& c, const IngestArgs& a) {
     size_t added = 0;
     for (const auto& r : reports) {
         added += r.status == "added";
-        out << r.line << "," << exchange::csv::quote(r.id_masked) << "," << exchange::csv::quote(r.student_no)
-            << "," << exchange::csv::quote(r.photo) << "," << r.status << ","
-            << (r.submission_id ? std::to_string(r.submission_id) : "") << ","
-            << (r.attempt ? std::to_string(r.attempt) : "") << "," << exchange::csv::quote(r.flags) << ","
-            << exchange::csv::quote(r.message) << "\n";
+        // Operators open the report in a spreadsheet: no cell may run as a formula.
+        auto cell = [](const std::string& v) { return exchange::csv::quote(exchange::csv::defuse_formula(v)); };
+        out << r.line << "," << cell(r.id_masked) << "," << cell(r.student_no) << "," << cell(r.photo) << ","
+            << r.status << "," << (r.submission_id ? std::to_string(r.submission_id) : "") << ","
+            << (r.attempt ? std::to_string(r.attempt) : "") << "," << cell(r.flags) << "," << cell(r.message) << "\n";
     }
     out.close();
     if (!out) {

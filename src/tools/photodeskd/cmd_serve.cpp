@@ -11,7 +11,7 @@
 #include <pthread.h>
 
 #include "server/http_server.h"
-#include "server/review_service.h"
+#include "server/services.h"
 #include "tools/photodeskd/commands.h"
 
 namespace pd::photodeskd {
@@ -29,28 +29,35 @@ int run_serve(const Common& c, const ServeArgs& a) {
     // Structured logs (key=value) go to stderr; stdout carries only the "listening" line.
     spdlog::set_default_logger(spdlog::stderr_logger_mt("photodeskd"));
     spdlog::set_pattern("ts=%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
-    auto service = server::make_service({c.data_dir, c.db, c.config_dir, c.settings_file, 0, true});
-    if (!service) {
-        std::cerr << "photodeskd: " << service.error().message << "\n";
-        return service.error().code == ErrorCode::ConfigInvalid ? kUsage : kStoreFailed;
+    auto services = server::make_services({c.data_dir, c.db, c.config_dir, c.settings_file, 0, true});
+    if (!services) {
+        std::cerr << "photodeskd: " << services.error().message << "\n";
+        return services.error().code == ErrorCode::ConfigInvalid ? kUsage : kStoreFailed;
     }
-    auto& svc = *service.value();
-    spdlog::set_level(spdlog::level::from_str(svc.settings().log_level));
+    auto& svc = *services.value();
+    const auto& settings = svc.ctx.settings();
+    spdlog::set_level(spdlog::level::from_str(settings.log_level));
+    // What a crash left behind (temp images, half-written packages), once old enough that no
+    // other node sharing the data directory can still be writing it.
+    if (auto swept = server::sweep_temp_files(svc); swept)
+        spdlog::info("event=swept files={} older_than_s={}", swept.value(), settings.sweep_tmp_after_s);
+    else
+        spdlog::warn("event=sweep_failed detail=\"{}\"", swept.error().message);
 
     server::HttpServer http(svc);
-    const std::string listen = a.listen.empty() ? svc.settings().listen : a.listen;
+    const std::string listen = a.listen.empty() ? settings.listen : a.listen;
     auto port = http.bind(listen);
     if (!port) {
         std::cerr << "photodeskd: " << port.error().message << "\n";
         return kUsage;
     }
     const std::string host = listen.substr(0, listen.rfind(':'));
-    const char* scheme = svc.settings().tls_cert.empty() ? "http" : "https";
+    const char* scheme = settings.tls_cert.empty() ? "http" : "https";
     // Scripts and the integration tests read the bound port from this line.
     std::cout << "photodeskd listening on " << scheme << "://" << host << ":" << port.value()
-              << " backend=" << svc.stores().backend() << std::endl;
-    spdlog::info("event=start backend={} listen={}:{} threads={}", svc.stores().backend(), host,
-                 port.value(), svc.settings().threads);
+              << " backend=" << svc.ctx.stores().backend() << std::endl;
+    spdlog::info("event=start backend={} listen={}:{} threads={}", svc.ctx.stores().backend(), host,
+                 port.value(), settings.threads);
 
     std::thread waiter([&] {
         int sig = 0;

@@ -15,7 +15,7 @@ struct ServeArgs {
     std::string listen;  // empty: [http] listen
 };
 struct UserArgs {
-    std::string name, role;
+    std::string name, role;   // role: user add only
 };
 struct IngestArgs {
     std::string roster, photos, report;
@@ -34,6 +34,7 @@ struct DemoArgs {
 
 int run_serve(const Common& c, const ServeArgs& a);
 int run_user_add(const Common& c, const UserArgs& a);
+int run_user_revoke(const Common& c, const UserArgs& a);
 int run_ingest(const Common& c, const IngestArgs& a);
 int run_export(const Common& c, const ExportArgs& a);
 int run_demo(const DemoArgs& a);

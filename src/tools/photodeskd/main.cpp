@@ -2,6 +2,7 @@
 //
 //   photodeskd serve  --data DIR [--db postgresql://…] [--listen HOST:PORT] [--config FILE]
 //   photodeskd user add NAME --role ROLE --data DIR [--db …]      prints the token once
+//   photodeskd user revoke NAME --data DIR [--db …]               the token stops working
 //   photodeskd ingest --data DIR [--db …] --roster roster.csv --photos DIR [--report FILE]
 //   photodeskd export --data DIR [--db …] --school NAME [--grade G] --out PKG.zip
 //   photodeskd demo --server URL --tokens FILE [--count N] [--at-least N]   (docs/demo.md)
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
     CLI::App app{"photodeskd: the PhotoDesk review-queue server"};
     app.require_subcommand(1);
 
-    Common serve_c, user_c, ingest_c, export_c;
+    Common serve_c, user_c, revoke_c, ingest_c, export_c;
     auto add_common = [](CLI::App* sub, Common& c) {
         sub->add_option("--data", c.data_dir, "data directory (SQLite database and images)")->required();
         sub->add_option("--db", c.db, "PostgreSQL conninfo or postgresql:// URI (default: SQLite in --data)");
@@ -44,6 +45,10 @@ int main(int argc, char** argv) {
     add_common(ua, user_c);
     ua->add_option("name", user.name, "user name")->required();
     ua->add_option("--role", user.role, "reviewer | supervisor | ingest | admin")->required();
+    UserArgs revoke;
+    auto* ur = u->add_subcommand("revoke", "revoke a user's token (every server on the database refuses it within [auth] token_cache_s)");
+    add_common(ur, revoke_c);
+    ur->add_option("name", revoke.name, "user name")->required();
 
     IngestArgs ingest;
     auto* i = app.add_subcommand("ingest", "queue a roster CSV and a folder of photos");
@@ -74,6 +79,7 @@ int main(int argc, char** argv) {
     try {
         if (s->parsed()) return run_serve(serve_c, serve);
         if (ua->parsed()) return run_user_add(user_c, user);
+        if (ur->parsed()) return run_user_revoke(revoke_c, revoke);
         if (i->parsed()) return run_ingest(ingest_c, ingest);
         if (e->parsed()) return run_export(export_c, exp);
         if (d->parsed()) return run_demo(demo);
