@@ -3,9 +3,10 @@
 // reviewers (16, through nginx, each from its own address), with short leases and abandons;
 // exactly-once is checked against the events feed and the audit (bench/load/verify.h).
 //
-// Size: PD_OPS_ITEMS_PER_REVIEWER items per reviewer (default below, sized for CI's budget;
-// scripts/ops-load.sh runs 5,000). PD_OPS_FIGURES=1 also runs ClusterFigures, the one-node /
-// two-node measurements of docs/operations.md.
+// Size: PD_OPS_ITEMS_PER_REVIEWER items per reviewer. The default keeps each test well under a
+// minute in CI (2 cores, release and ASan); scripts/ops-load.sh runs the issue's 16 x 5,000.
+// PD_OPS_FIGURES=1 also runs ClusterFigures, the one-node / two-node measurements of
+// docs/operations.md.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -32,9 +33,9 @@ int env_int(const char* name, int fallback) {
 }
 
 #if defined(__SANITIZE_ADDRESS__)
-constexpr int kDefaultItemsPerReviewer = 150;   // sanitized nodes run several times slower
+constexpr int kDefaultItemsPerReviewer = 100;   // sanitized nodes run several times slower
 #else
-constexpr int kDefaultItemsPerReviewer = 5000;   // the issue's 16 x 5,000
+constexpr int kDefaultItemsPerReviewer = 300;   // 4,800 items: enough leases expire, abandons and late pushes
 #endif
 constexpr int kReviewers = 16;
 
@@ -224,9 +225,6 @@ double token_cache_seconds() {
 // [auth] token_cache_s, though each had it cached.
 TEST_F(ClusterTest, ARevokedTokenIsRefusedByEveryNode) {
     int code = -1;
-    const std::string help = run_command("'" + photodeskd_binary() + "' user --help 2>&1", &code);
-    if (help.find("revoke") == std::string::npos)
-        GTEST_SKIP() << "photodeskd has no `user revoke` yet (issue 9 item 10):\n" << help;
     seed(100, 3);
     ASSERT_FALSE(HasFatalFailure());
     start(2);
