@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 
+#include "engine/decode/decode.h"
 #include "server/verdict_rules.h"
 
 namespace pd::server {
@@ -24,15 +25,17 @@ bool is_held_by(const storage::Submission& s, const std::string& who) {
     return s.state == SubmissionState::leased && s.lease && s.lease->reviewer == who;
 }
 
-// What the original really is, whatever the uploader named it.
-const char* sniff_content_type(const std::vector<unsigned char>& bytes) {
-    static const std::pair<std::string_view, const char*> kMagic[] = {
-        {"\xFF\xD8\xFF", "image/jpeg"}, {"\x89PNG", "image/png"}, {"RIFF", "image/webp"}};
-    for (const auto& [magic, type] : kMagic)
-        if (bytes.size() >= magic.size() &&
-            std::equal(magic.begin(), magic.end(), bytes.begin(),
-                       [](char a, unsigned char b) { return static_cast<unsigned char>(a) == b; }))
-            return type;
+// What the original really is, whatever the uploader named it (the engine's sniffer, which
+// decode trusts too).
+const char* media_type_of(const std::vector<unsigned char>& bytes) {
+    switch (engine::sniff_format(bytes)) {
+        case engine::ImageFormat::Jpeg: return "image/jpeg";
+        case engine::ImageFormat::Png: return "image/png";
+        case engine::ImageFormat::WebP: return "image/webp";
+        case engine::ImageFormat::Heif: return "image/heif";
+        case engine::ImageFormat::Bmp: return "image/bmp";
+        case engine::ImageFormat::Unknown: break;
+    }
     return "application/octet-stream";
 }
 
@@ -177,7 +180,7 @@ Outcome<ImageReply> ReviewService::image(const Caller& by, std::int64_t id, cons
     auto bytes = store->get_image(reply.sha256);
     if (!bytes) return store_failure(bytes.error());
     reply.bytes = std::move(bytes).value();
-    reply.content_type = kind == "original" ? sniff_content_type(reply.bytes) : kind == "matte" ? "image/png" : "image/jpeg";
+    reply.content_type = kind == "original" ? media_type_of(reply.bytes) : kind == "matte" ? "image/png" : "image/jpeg";
     return reply;
 }
 

@@ -406,8 +406,8 @@ static User parse_user(const sql::Row& r) {
 
 Result<User> SqlStore::add_user(const std::string& actor, const std::string& name, Role role,
                                 const std::string& token_hash, std::int64_t now) {
-    if (name.empty() || token_hash.empty())
-        return make_error(ErrorCode::InvalidArgument, "user name and token hash must be non-empty");
+    if (actor.empty() || name.empty() || token_hash.empty())
+        return make_error(ErrorCode::InvalidArgument, "actor, user name and token hash must be non-empty");
     return tx<User>(true, [&] {
         auto taken = conn_->query("SELECT name FROM users WHERE name = $1 OR token_hash = $2",
                                   {name, token_hash});
@@ -419,7 +419,7 @@ Result<User> SqlStore::add_user(const std::string& actor, const std::string& nam
         auto rows = conn_->query(std::string("INSERT INTO users (name, role, token_hash, created_at) "
                                              "VALUES ($1, $2, $3, $4) RETURNING ") + kUserColumns,
                                  {name, std::string(to_string(role)), token_hash, now});
-        append_audit(now, actor.empty() ? name : actor, "user_add", 0, "",
+        append_audit(now, actor, "user_add", 0, "",
                      nlohmann::json{{"user", name}, {"role", to_string(role)}}.dump());
         return parse_user(rows.at(0));
     });

@@ -21,6 +21,8 @@
 #include <sstream>
 #include <thread>
 
+#include "storage/pg_cluster.h"
+
 namespace pd::ops {
 
 namespace {
@@ -113,20 +115,6 @@ void reap_orphans() {
         kill_recorded_group(e.path());
         fs::remove_all(e.path(), ec);
     }
-}
-
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-        port = ntohs(a.sin_port);
-    ::close(fd);
-    return port;
 }
 
 std::string run_command(const std::string& cmd, int* code) {
@@ -443,8 +431,8 @@ bool Nginx::start(const fs::path& dir, const std::vector<int>& upstream_ports, s
              "}\n";
     }
     for (int attempt = 0; attempt < 3; ++attempt) {   // a free port may be taken meanwhile
-        https_port_ = free_port();
-        http_port_ = free_port();
+        https_port_ = test::free_port();
+        http_port_ = test::free_port();
         std::string cmd = "bash " + quote(PD_SOURCE_DIR "/deploy/nginx/render.sh") +
                           " --server-name 127.0.0.1 --cert " + quote(d + "/cert.pem") + " --key " +
                           quote(d + "/key.pem") + " --listen 127.0.0.1:" + std::to_string(https_port_) +

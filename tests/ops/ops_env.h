@@ -37,7 +37,6 @@ fs::path make_work_dir();
 void remove_work_dir(const fs::path& dir);
 // Stops the nginx process groups of work directories whose test process is gone, removes them.
 void reap_orphans();
-int free_port();
 // Runs a shell command; returns its stdout, sets *code to its exit status.
 std::string run_command(const std::string& cmd, int* code);
 // A self-signed certificate for 127.0.0.1 (cert.pem, key.pem in dir), by the openssl CLI.

@@ -27,21 +27,6 @@ const std::string kPgBin = [] {
 // Registered once for the whole binary.
 [[maybe_unused]] const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new PgClusterEnvironment);
 
-int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-        port = ntohs(a.sin_port);
-    ::close(fd);
-    return port;
-}
-
 std::string as_server_user(const std::string& cmd) {
     return ::geteuid() == 0 ? "runuser -u postgres -- " + cmd : cmd;
 }
@@ -73,6 +58,21 @@ void reap_orphans() {
 }
 
 }  // namespace
+
+int free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    socklen_t len = sizeof a;
+    int port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+        port = ntohs(a.sin_port);
+    ::close(fd);
+    return port;
+}
 
 bool postgres_skipped() {
     const char* v = std::getenv("PD_SKIP_POSTGRES");

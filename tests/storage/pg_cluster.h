@@ -18,6 +18,7 @@
 namespace pd::test {
 
 bool postgres_skipped();  // PD_SKIP_POSTGRES=1
+int free_port();          // a free TCP port on 127.0.0.1 (0 when none could be found)
 
 class PgCluster {
 public:

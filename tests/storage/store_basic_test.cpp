@@ -112,6 +112,9 @@ TEST_P(StoreTest, UsersByTokenHash) {
               ErrorCode::InvalidArgument);
     EXPECT_EQ(store_->add_user("admin", "bob", Role::admin, "h-alice", T0).error().code,
               ErrorCode::InvalidArgument);
+    // The audit names who added the user: there is no user_add without an actor.
+    EXPECT_EQ(store_->add_user("", "carol", Role::admin, "h-carol", T0).error().code,
+              ErrorCode::InvalidArgument);
     EXPECT_EQ(store_->find_user_by_token_hash("nope").error().code, ErrorCode::NotFound);
 }
 
