@@ -17,6 +17,7 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libcurl4-openssl-dev
   libsqlite3-dev libpqxx-dev postgresql postgresql-contrib libzip-dev
   openssl  # the TLS test makes a throwaway certificate
+  curl     # tests/server sends a decision batch with `curl -d` (issue 9, item 15)
   # nginx in front of photodeskd (deploy/nginx): tests/ops start their own nginx on free ports
   # from the shipped config. On a systemd host, installing it also starts Debian's stock nginx
   # on port 80 (default site); nothing here uses port 80, so that is harmless (docs/operations.md).

@@ -17,6 +17,10 @@ using nlohmann::json;
 
 namespace {
 
+// An export zip is sent in pieces of at most this many bytes (read from its file as the socket
+// takes them), so a download holds one piece in memory, not the package.
+constexpr std::size_t kDownloadChunk = 256 * 1024;
+
 std::int64_t path_id(const httplib::Request& req, int group, const char* what) {
     const std::string s = req.matches[group];
     if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos || std::stoll(s) < 1)
@@ -193,7 +197,7 @@ void HttpServer::install_routes() {
         c.res.status = 200;
         c.res.set_content_provider(size_t(size), "application/zip",
                                    [file](size_t offset, size_t length, httplib::DataSink& sink) {
-                                       std::vector<char> buf(std::min<size_t>(length, 256 * 1024));
+                                       std::vector<char> buf(std::min(length, kDownloadChunk));
                                        file->seekg(std::streamoff(offset));
                                        file->read(buf.data(), std::streamsize(buf.size()));
                                        const auto got = size_t(file->gcount());

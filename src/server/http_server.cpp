@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <thread>
 
 #include "server/api_json.h"
 #include "server/http_transport.h"
@@ -215,10 +216,22 @@ Result<int> HttpServer::bind(const std::string& listen) {
     return bound;
 }
 
-void HttpServer::run() { http_->listen_after_bind(); }
+void HttpServer::run() {
+    run_entered_ = true;
+    if (!stop_requested_) http_->listen_after_bind();
+    run_returned_ = true;
+}
 
+// cpp-httplib's stop() does nothing until its listen loop has started, so a signal that
+// arrives between bind() and the loop's start would be lost and the process would serve on.
+// Every flag is seq_cst: either run() sees stop_requested_ and never listens, or this sees
+// run_entered_ and waits for the loop to start (or for run() to return) before stopping it.
 void HttpServer::stop() {
-    if (http_) http_->stop();
+    if (!http_) return;
+    stop_requested_ = true;
+    while (run_entered_ && !run_returned_ && !http_->is_running())
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    http_->stop();
 }
 
 // [SECTION] routes and the gate

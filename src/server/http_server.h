@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -81,6 +82,8 @@ public:
     // HOST:PORT; returns the bound port. TLS when the settings name a certificate and key.
     Result<int> bind(const std::string& listen);
     void run();
+    // Safe at any time, also before run() or while run() is starting: a stop that arrives
+    // before cpp-httplib is listening makes run() return at once instead of being lost.
     void stop();
 
 private:
@@ -110,6 +113,8 @@ private:
     Metrics metrics_;
     std::unique_ptr<httplib::Server> http_;
     std::vector<std::unique_ptr<Route>> routes_;   // registration order is match order
+    // run() and stop() run on different threads (a signal's): see stop().
+    std::atomic<bool> run_entered_{false}, run_returned_{false}, stop_requested_{false};
 };
 
 // The status of each kind of refusal (docs/api.md, "Errors").
