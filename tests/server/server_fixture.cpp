@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <regex>
 
@@ -167,8 +168,20 @@ void ServerTest::start_server() {
 void ServerTest::stop_server() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
+    // A stop answers the requests in flight and returns; one that never comes is a failure
+    // to report, not a test run that hangs until ctest's timeout.
     int status = 0;
-    ::waitpid(pid_, &status, 0);
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    pid_t done = 0;
+    while ((done = ::waitpid(pid_, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (done == 0) {
+        ADD_FAILURE() << "photodeskd did not stop within 60 s of SIGTERM; killed\n" << server_log();
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return;
+    }
     pid_ = -1;
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
         << "photodeskd did not stop cleanly (status " << status << ")\n" << server_log();
