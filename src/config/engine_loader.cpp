@@ -2,7 +2,7 @@
 //   [engine] version = 1
 //   [decode] max_pixels = 100000000, max_file_mb = 60, analysis_long_side = 1600
 //   [face]   detect_long_side = 640, final_detect_long_side = 320, min_face_px = 40
-//   [matte]  matte_long_side = 320
+//   [matte]  matte_long_side = 320, forehead_lift = 0.36
 // Every value is a positive integer; min_face_px must be below detect_long_side.
 #include "config/config.h"
 #include "config/toml_reader.h"
@@ -36,8 +36,9 @@ Result<domain::EngineSettings> parse_engine_settings(std::string_view toml_text,
             face.fail_value("min_face_px", "must be below face.detect_long_side = " + std::to_string(s.detect_long_side));
 
         const Node matte = root.table("matte");
-        matte.allow_only({"matte_long_side"});
+        matte.allow_only({"matte_long_side", "forehead_lift"});
         s.matte_long_side = matte.positive_int("matte_long_side");
+        s.forehead_lift = matte.number_in("forehead_lift", 0.0, 0.6);
     });
     if (!status) return status.error();
     return s;

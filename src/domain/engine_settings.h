@@ -23,6 +23,8 @@ struct EngineSettings {
 
     // [matte]
     int matte_long_side = 0;           // the matte is computed at this size then refined
+    double forehead_lift = 0;          // the face hull reaches this x face width above the brows:
+                                       // always person, whatever its colour
 };
 
 }  // namespace pd::domain

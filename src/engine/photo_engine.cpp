@@ -135,6 +135,7 @@ Result<SourceAnalysis> PhotoEngine::analyze_impl(std::span<const std::uint8_t> b
 
     MatteParams mp;
     mp.work_long_side = st.matte_long_side;
+    mp.forehead_lift = st.forehead_lift;
     a.matte = compute_person_matte(a.working, a.subject(), mp);
     a.crown_row = find_crown_row(a.matte.alpha, a.subject());
     // Cut off: the person reaches the first row within the head's columns.

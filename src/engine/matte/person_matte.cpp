@@ -92,11 +92,11 @@ cv::Mat person_envelope(cv::Size size, const HeadGeometry& g) {
 }
 
 // Jaw, brows and the forehead above them (a shiny forehead can match a white wall).
-std::vector<cv::Point> face_hull(const Face& f, double s) {
+std::vector<cv::Point> face_hull(const Face& f, double s, double forehead_lift) {
     std::vector<cv::Point> pts;
     for (int i = 0; i <= lm::kBrowLast; ++i) pts.emplace_back(cv::Point(f.points[i] * float(s)));
-    const float lift = float(0.18 * f.face_width() * s);
-    for (int i = lm::kBrowFirst + 1; i < lm::kBrowLast; ++i) {
+    const float lift = float(forehead_lift * f.face_width() * s);
+    for (int i = lm::kBrowFirst; i <= lm::kBrowLast; ++i) {
         pts.emplace_back(cv::Point(f.points[i] * float(s) - cv::Point2f(0, lift)));
     }
     std::vector<cv::Point> hull;
@@ -275,7 +275,7 @@ PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const Mat
     dist.convertTo(alpha, CV_32F, 1.0 / (t_hi - t_lo), -t_lo / (t_hi - t_lo));
     cv::min(cv::max(alpha, 0.0), 1.0, alpha);
 
-    const auto hull = face_hull(face, s);
+    const auto hull = face_hull(face, s, params.forehead_lift);
     cv::fillConvexPoly(alpha, hull, cv::Scalar(1.0));
 
     // Keep components touching the face or the bottom edge under the envelope.
@@ -345,6 +345,15 @@ PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const Mat
     } else {
         out.alpha = alpha;
     }
+    // The face stays person after the edge refinement too (the guided filter follows
+    // luminance, and a forehead as light as the wall would fade). A 2 px ramp outside the
+    // hull keeps its edge soft where the matte around it is weaker.
+    cv::Mat face_mask(out.alpha.size(), CV_32F, cv::Scalar(0));
+    cv::fillConvexPoly(face_mask, face_hull(face, 1.0, params.forehead_lift), cv::Scalar(1.0));
+    cv::Mat ramp;
+    cv::dilate(face_mask, ramp, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
+    cv::GaussianBlur(ramp, ramp, {5, 5}, 1.0);
+    cv::max(out.alpha, cv::max(face_mask, ramp), out.alpha);
     return out;
 }
 

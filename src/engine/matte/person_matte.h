@@ -4,7 +4,7 @@
 //  1. at a small working size, fit a smooth (quadratic) colour model of the wall to the border
 //     pixels above the shoulders, robustly, so gradients and vignetting are part of the wall;
 //  2. alpha from the CIELAB distance to that model, with thresholds set from the wall's own
-//     noise; the face hull is foreground by construction;
+//     noise; the face hull (up to the forehead) is foreground by construction;
 //  3. keep what is connected to the face or the bottom edge, fill holes not reachable from the
 //     top or side borders (a white shirt inside a dark jacket stays person), and clip to a
 //     generous head-and-shoulders envelope so background clutter cannot bleed far;
@@ -29,6 +29,9 @@ struct MatteParams {
     // `grabcut_long_side` px takes over from the colour model (slower, ~0.1 s).
     double max_wall_noise = 4.0;
     int grabcut_long_side = 160;
+    // The face hull (jaw, brows, forehead up to this x face width above the brows) is person
+    // by construction, at every step and in the final full-size alpha.
+    double forehead_lift = 0.36;
 };
 
 struct PersonMatte {
