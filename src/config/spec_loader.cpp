@@ -85,7 +85,7 @@ Result<domain::SpecProfile> parse_spec(std::string_view text, std::string_view o
         p.max_centre_offset_px = head.number_in("max_centre_offset_px", 0, p.width / 2.0);
 
         const Node crop = root.table("crop");
-        crop.allow_only({"target_crown_y", "target_eye_y", "max_upscale", "margin_px"});
+        crop.allow_only({"target_crown_y", "target_eye_y", "max_upscale", "margin_px", "max_padded_rows"});
         p.target_crown_y = crop.number("target_crown_y");
         if (!p.crown_y.contains(p.target_crown_y))
             crop.fail_value("target_crown_y", "must lie inside head.crown_y " + show(p.crown_y));
@@ -95,6 +95,7 @@ Result<domain::SpecProfile> parse_spec(std::string_view text, std::string_view o
         p.max_upscale = crop.positive_number("max_upscale");
         p.margin_px = crop.range("margin_px");
         if (p.margin_px.min < 0) crop.fail_value("margin_px", "min must be >= 0");
+        p.max_padded_rows = crop.int_in("max_padded_rows", 0, p.height / 4);
     });
     if (!status) return status.error();
     return p;

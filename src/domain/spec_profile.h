@@ -51,6 +51,10 @@ struct SpecProfile {
     // less than `min` (below that, two measurements of the same photo could disagree on
     // whether it meets the spec, so the photo is refused with the reason).
     Range margin_px;
+    // Rows at the bottom of the frame the source may fail to cover (they can only be filled
+    // by repeating its last row, which smears the clothes into streaks). Beyond this the
+    // photo is refused: the spec wants the upper body down to the chest.
+    int max_padded_rows = 0;
 };
 
 // One automated check's configuration: its reason code and named numeric parameters

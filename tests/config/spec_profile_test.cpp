@@ -34,6 +34,7 @@ target_crown_y = 80
 target_eye_y = 250
 max_upscale = 2.5
 margin_px = [5, 10]
+max_padded_rows = 2
 )";
 
 Result<domain::SpecProfile> parse_with(std::string_view from, std::string_view to) {

@@ -179,19 +179,30 @@ TEST(Crop, NoCrownAboveTheEyes) {
 
 TEST(Crop, BodyCutOffBelowTheChin) {
     // The typical head's window ends at y = 115.3 + 677.6 = 793 working px. A photo that ends
-    // at 600 px misses 182 output px (over 15 % of 640): the chest is missing.
+    // at 700 px would leave the bottom 88 output px with nothing to show: refused, whatever
+    // room the bands leave, because those rows could only repeat the last row (streaks).
     const HeadMeasure h = typical();
-    auto r = plan_crop(h, cv::Size(1000, 600), false, 0.5, spec());
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, ErrorCode::SpecUnreachable);
-    const std::string& m = r.error().message;
-    EXPECT_TRUE(contains(m, "upper body")) << m;
-    EXPECT_TRUE(contains(m, "182 px")) << m;
+    for (int height : {600, 700}) {
+        auto r = plan_crop(h, cv::Size(1000, height), false, 0.5, spec());
+        ASSERT_FALSE(r) << height;
+        EXPECT_EQ(r.error().code, ErrorCode::SpecUnreachable);
+        const std::string& m = r.error().message;
+        EXPECT_TRUE(contains(m, "upper body")) << m;
+    }
+}
 
-    // Missing a little (88 output px, under 96) is padded, not refused.
-    auto ok = plan_crop(h, cv::Size(1000, 700), false, 0.5, spec());
+TEST(Crop, AShortPhotoLowersTheHeadInItsBandsInsteadOfPaddingRows) {
+    const HeadMeasure h = typical();
+    const auto full = plan_crop(h, cv::Size(1000, 1400), false, 0.5, spec());
+    ASSERT_TRUE(full);
+    // 12 working px short of the usual window: the head moves down in its bands to cover it.
+    const int height = int(full->y + full->out_height / full->scale) - 12;
+    auto ok = plan_crop(h, cv::Size(1000, height), false, 0.5, spec());
     ASSERT_TRUE(ok) << ok.error().message;
     expect_in_spec(h, ok.value());
+    const double bottom = ok->y + ok->out_height / ok->scale;
+    EXPECT_LE((bottom - height) * ok->scale, spec().max_padded_rows + 1e-9);
+    EXPECT_GT(ok->crown_y, full->crown_y);
 }
 
 TEST(Crop, WindowMayReachAboveAndBesideThePhoto) {

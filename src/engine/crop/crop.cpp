@@ -92,15 +92,17 @@ Result<CropPlan> plan_crop(const HeadMeasure& head, cv::Size working_size, bool 
     const double d_out = d_src * s;
     const double c_lo = std::max(crown.min, eye.min - d_out);
     const double c_hi = std::min(crown.max, eye.max - d_out);
-    const double c = std::clamp((spec.target_crown_y + spec.target_eye_y - d_out) / 2.0, c_lo, c_hi);
+    double c = std::clamp((spec.target_crown_y + spec.target_eye_y - d_out) / 2.0, c_lo, c_hi);
+    // The window may reach above or beside the photo (filled with background), but not below
+    // it: rows there could only repeat the last row. Lower the head in its bands as far as
+    // they allow to cover the bottom, then refuse what still falls short.
+    const double missing_at = (head.crown_y * s - c + spec.height) - working_size.height * s;
+    if (missing_at > 0) c = std::min(c_hi, c + missing_at);
 
     const double y = head.crown_y - c / s;
     const double x = head.centre_x - spec.width / 2.0 / s;
-
-    // The window may reach above or beside the photo (filled with background), but not far
-    // below it: the spec wants the upper body to the chest.
     const double bottom_missing = (y + spec.height / s - working_size.height) * s;
-    if (bottom_missing > 0.15 * spec.height) {
+    if (bottom_missing > spec.max_padded_rows) {
         return make_error(ErrorCode::SpecUnreachable,
                           fmt("the photo ends %.0f px (output scale) above the bottom of the spec "
                               "frame: the upper body down to the chest is needed",
