@@ -348,12 +348,17 @@ PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const Mat
     // The face stays person after the edge refinement too (the guided filter follows
     // luminance, and a forehead as light as the wall would fade). A 2 px ramp outside the
     // hull keeps its edge soft where the matte around it is weaker.
-    cv::Mat face_mask(out.alpha.size(), CV_32F, cv::Scalar(0));
-    cv::fillConvexPoly(face_mask, face_hull(face, 1.0, params.forehead_lift), cv::Scalar(1.0));
-    cv::Mat ramp;
-    cv::dilate(face_mask, ramp, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
-    cv::GaussianBlur(ramp, ramp, {5, 5}, 1.0);
-    cv::max(out.alpha, cv::max(face_mask, ramp), out.alpha);
+    auto full_hull = face_hull(face, 1.0, params.forehead_lift);
+    const cv::Rect roi = (cv::boundingRect(full_hull) + cv::Size(8, 8) - cv::Point(4, 4)) & cv::Rect({}, out.alpha.size());
+    if (!roi.empty()) {
+        for (auto& p : full_hull) p -= roi.tl();
+        cv::Mat face_mask(roi.size(), CV_32F, cv::Scalar(0)), ramp;
+        cv::fillConvexPoly(face_mask, full_hull, cv::Scalar(1.0));
+        cv::dilate(face_mask, ramp, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
+        cv::GaussianBlur(ramp, ramp, {5, 5}, 1.0);
+        cv::Mat a = out.alpha(roi);
+        cv::max(a, cv::max(face_mask, ramp), a);
+    }
     return out;
 }
 
