@@ -290,14 +290,25 @@ void source_background(const CheckContext& c, const domain::CheckConfig& cfg, Ch
     if (c.scene_lab.empty()) return not_assessable(r, "no matte");
     const SceneFace g = scene_face(c);
     // Backdrop: outside the matte and outside a generous head-and-torso region, kept two
-    // pixels off both so that the person's own edge is not counted as texture.
-    cv::Mat backdrop = c.scene_alpha < 0.05f;
-    backdrop.setTo(0, person_region(backdrop.size(), g));
-    cv::erode(backdrop, backdrop, cv::getStructuringElement(cv::MORPH_RECT, {5, 5}), {-1, -1}, 1,
-              cv::BORDER_CONSTANT, cv::Scalar(255));
+    // pixels off both so that the person's own edge is not counted as texture. A tight
+    // head-and-shoulders crop leaves little outside that region: then the matte alone says
+    // what is backdrop (matte_quality says whether it can be trusted).
+    const auto backdrop_mask = [&](bool with_region) {
+        cv::Mat m = c.scene_alpha < 0.05f;
+        if (with_region) m.setTo(0, person_region(m.size(), g));
+        cv::erode(m, m, cv::getStructuringElement(cv::MORPH_RECT, {5, 5}), {-1, -1}, 1, cv::BORDER_CONSTANT,
+                  cv::Scalar(255));
+        return m;
+    };
+    const int min_n = std::max(100, int(0.015 * c.scene_alpha.total()));
+    cv::Mat backdrop = backdrop_mask(true);
+    bool matte_only = false;
+    if (cv::countNonZero(backdrop) < min_n) {
+        backdrop = backdrop_mask(false);
+        matte_only = true;
+    }
     const int n = cv::countNonZero(backdrop);
-    if (n < std::max(100, int(0.015 * backdrop.total())))
-        return not_assessable(r, "the person fills the frame: too little backdrop to judge");
+    if (n < min_n) return not_assessable(r, "the person fills the frame: too little backdrop to judge");
 
     // Lightness and colourfulness of the backdrop, and the share of it crossed by edges
     // (patterns, folds, furniture): none of them looks at the person, so skin tone and
@@ -312,7 +323,7 @@ void source_background(const CheckContext& c, const domain::CheckConfig& cfg, Ch
 
     r.detail = "backdrop median L* " + fmt_num(median_l) + ", chroma " + fmt_num(median_chroma) + ", " +
                fmt_num(textured) + " % textured, over " + fmt_num(100.0 * n / double(backdrop.total()), 0) +
-               " % of the frame";
+               " % of the frame" + (matte_only ? " (tight crop: outside the matte only)" : "");
     report_worst({{grade_low(median_l, p.at("warn_l"), p.at("fail_l")), median_l, "L*", "dark backdrop"},
                   {grade_high(median_chroma, p.at("warn_chroma"), p.at("fail_chroma")), median_chroma, "chroma",
                    "coloured backdrop"},
