@@ -10,12 +10,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <opencv2/core/utility.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -333,3 +335,36 @@ TEST(SceneChecks, DISABLED_RealPhotos) {
 }
 
 }  // namespace
+
+// Cost of the two checks on a 480x640 file (run with --gtest_also_run_disabled_tests): the
+// shared context alone, then each check on top of it, median of 101 runs on one thread.
+TEST(SceneChecks, DISABLED_Cost480) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    auto bytes = read_file_bytes(shared_portrait("woman-dark-suit-plain-bg.jpg").string());
+    ASSERT_TRUE(bytes.ok());
+    auto out = test::shared_engine().standardize(bytes.value());
+    ASSERT_TRUE(out.ok() && out->photo);
+    auto fin = test::shared_engine().check_final(out->photo->jpeg.bytes);
+    ASSERT_TRUE(fin.ok() && fin->photo);
+    const auto& cfg = test::shared_engine().config();
+    const CheckInput in{fin->analysis, &*fin->photo, cfg.spec, cfg.hints};
+    const int threads = cv::getNumThreads();
+    cv::setNumThreads(1);
+    std::printf("working image %dx%d\n", fin->analysis.working.cols, fin->analysis.working.rows);
+    for (const char* id : {"", "source_background", "matte_quality", "background_uniformity"}) {
+        domain::CheckSettings only = cfg.checks;
+        for (auto& [k, c] : only) c.enabled = c.enabled && k == id;
+        std::vector<double> ms;
+        for (int i = 0; i < 101; ++i) {
+            // Thread CPU time: the machine may be shared, and one core is the budget.
+            timespec t0{}, t1{};
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+            auto r = run_checks(in, only);
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+            ms.push_back((t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) * 1e-6);
+        }
+        std::nth_element(ms.begin(), ms.begin() + 50, ms.end());
+        std::printf("  %-22s %.3f ms CPU (median; context included)\n", *id ? id : "(context only)", ms[50]);
+    }
+    cv::setNumThreads(threads);
+}
