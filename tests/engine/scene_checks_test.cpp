@@ -131,6 +131,30 @@ TEST(SceneChecks, CleanWhiteWallPortraitsPassBoth) {
     }
 }
 
+// The backdrop check looks at the backdrop only: the same white-wall photo with the person
+// (skin, hair, clothes) darkened to a deep skin tone's lightness still passes.
+TEST(SceneChecks, BackdropVerdictDoesNotDependOnTheSubjectsLightness) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    auto bytes = read_file_bytes(shared_portrait("man-suit-plain-bg.jpg").string());
+    ASSERT_TRUE(bytes.ok());
+    const SourceAnalysis clean = analyse(bytes.value());
+    ASSERT_TRUE(clean.has_face());
+    cv::Mat darker;
+    clean.working.convertTo(darker, CV_8UC3, 0.5);
+    SourceAnalysis dim = clean;  // the person from the darkened copy, the wall as taken
+    dim.working = darker;
+    const cv::Mat photo = composite(dim, clean.working);
+    const SourceAnalysis a = analyse(test::encode_jpeg_q(photo, 92));
+    ASSERT_TRUE(a.has_face());
+    const auto checks = test::shared_engine().check(a, nullptr);
+    const CheckResult& bg = test::find_check(checks, "source_background");
+    const auto as_taken = test::shared_engine().check(clean, nullptr);
+    const CheckResult& ref = test::find_check(as_taken, "source_background");
+    EXPECT_EQ(bg.verdict, Verdict::Pass) << bg.detail;
+    std::printf("  person at half lightness: %s (%s); as taken: %s (%s)\n", to_string(bg.verdict), bg.detail.c_str(),
+                to_string(ref.verdict), ref.detail.c_str());
+}
+
 // [SECTION] Dark and patterned backdrops: never all-green, the backdrop check at least warns.
 
 TEST(SceneChecks, DarkCurtainAndPatternedBackdropsAreFlagged) {
@@ -182,7 +206,8 @@ TEST(SceneChecks, BrokenMattesAreFlagged) {
 
         {
             SCOPED_TRACE(std::string(name) + ": the real matte");
-            const CheckResult& mq = test::find_check(check_with_matte(clean, clean.matte.alpha), "matte_quality");
+            const auto checks = check_with_matte(clean, clean.matte.alpha);
+            const CheckResult& mq = test::find_check(checks, "matte_quality");
             EXPECT_EQ(mq.verdict, Verdict::Pass) << mq.detail;
         }
         struct Damage {
@@ -258,7 +283,8 @@ TEST(SceneChecks, AstronautsBusyBackdropIsFlagged) {
     ASSERT_TRUE(bytes.ok());
     const SourceAnalysis a = analyse(bytes.value());
     ASSERT_TRUE(a.has_face());
-    const CheckResult& bg = test::find_check(test::shared_engine().check(a, nullptr), "source_background");
+    const auto checks = test::shared_engine().check(a, nullptr);
+    const CheckResult& bg = test::find_check(checks, "source_background");
     EXPECT_TRUE(flagged(bg.verdict)) << to_string(bg.verdict) << ": " << bg.detail;
 }
 
