@@ -344,9 +344,9 @@ TEST(SceneChecks, DISABLED_RealPhotos) {
                     to_string(mq.verdict), mq.detail.c_str());
         if (dump && a.has_face()) {
             cv::Mat view = a.working.clone();
-            cv::Mat tint(view.size(), CV_8UC3, cv::Scalar(0, 0, 255));
+            cv::Mat tint(view.size(), CV_8UC3, cv::Scalar(255, 120, 0));
             cv::Mat person = a.matte.alpha > 0.5f;
-            cv::addWeighted(view, 0.7, tint, 0.3, 0, tint);
+            cv::addWeighted(view, 0.45, tint, 0.55, 0, tint);
             tint.copyTo(view, ~person);
             cv::putText(view, std::string("bg ") + to_string(bg.verdict) + " mq " + to_string(mq.verdict), {8, 30},
                         cv::FONT_HERSHEY_SIMPLEX, 0.9, cv::Scalar(0, 255, 0), 2);
