@@ -231,8 +231,9 @@ SceneFace scene_face(const CheckContext& c) {
     return {float(f.face_width()) * s, eyes.x, eyes.y, f.points[lm::kChin].y * s};
 }
 
-// Everything the person (hair, shoulders, arms) could occupy, more generously than the
-// matte's own envelope: what is left is backdrop whatever the matte says about the person.
+// Where the person (hair, shoulders, arms) could be: a head ellipse and a widening torso, as
+// the matte's own envelope but narrower below the shoulders so that a head-and-shoulders crop
+// keeps some backdrop. What is left is backdrop whatever the matte says about the person.
 cv::Mat person_region(cv::Size size, const SceneFace& g) {
     cv::Mat region(size, CV_8U, cv::Scalar(0));
     const float fw = g.fw, cx = g.cx;
