@@ -19,7 +19,7 @@ const std::set<std::string> kCheckIds = {
     "glasses", "tinted_lenses", "lens_glare", "face_shadow", "exposure", "clipping", "sharpness", "noise",
     "background_uniformity", "background_colour", "other_faces", "blue_clothing", "patterned_clothing",
     "skin_smoothing", "black_border", "exif_front_camera", "exif_beauty_software", "mirrored",
-    "source_resolution"};
+    "source_resolution", "source_background", "matte_quality"};
 
 bool has_non_ascii(const std::string& s) {
     for (unsigned char c : s) {
@@ -35,7 +35,8 @@ TEST(Reasons, RepositoryCatalogCoversTheDesign) {
          {"ears_hidden", "forehead_hidden", "head_tilted", "shoulders_uneven", "eyes_closed", "mouth_open",
           "tinted_glasses", "glasses_glare", "headwear", "blue_clothing", "patterned_clothing", "face_shadow",
           "exposure", "blurry", "beauty_filter", "selfie", "background_not_plain", "crop_out_of_spec",
-          "low_resolution", "wrong_person", "noisy", "black_border", "file_spec", "multiple_faces", "other"}) {
+          "low_resolution", "wrong_person", "noisy", "black_border", "file_spec", "multiple_faces", "background_not_white", "person_not_separated",
+          "other"}) {
         const domain::Reason* r = cat->find(code);
         ASSERT_NE(r, nullptr) << code;
         EXPECT_TRUE(has_non_ascii(r->label_zh)) << code << " label_zh should be Chinese";

@@ -1,6 +1,7 @@
 #include "engine/checks/check_context.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -92,11 +93,39 @@ FaceMasks make_face_masks(const Face& f, cv::Size sz) {
     return m;
 }
 
+static void make_scene_view(const SourceAnalysis& a, CheckContext& c) {
+    const cv::Mat& w = a.working;
+    if (w.empty() || a.matte.alpha.size() != w.size()) return;
+    const double fw = std::max(1.0, a.subject().face_width());
+    c.scene_scale = std::min({1.0, CheckContext::kSceneFaceWidth / fw, 320.0 / std::max(w.cols, w.rows)});
+    const cv::Size sz(std::max(1, int(std::lround(w.cols * c.scene_scale))),
+                      std::max(1, int(std::lround(w.rows * c.scene_scale))));
+    cv::Mat small, f32;
+    cv::resize(w, small, sz, 0, 0, cv::INTER_AREA);
+    small.convertTo(f32, CV_32FC3, 1.0 / 255.0);
+    cv::cvtColor(f32, c.scene_lab, cv::COLOR_BGR2Lab);
+    cv::resize(a.matte.alpha, c.scene_alpha, sz, 0, 0, cv::INTER_AREA);
+    // The largest of the three Lab channels' gradients: an edge of colour alone (a red shirt
+    // on a grey wall of the same lightness) counts as much as one of lightness.
+    c.scene_edges = cv::Mat::zeros(sz, CV_32F);
+    cv::Mat ch[3], gx, gy, mag;
+    cv::split(c.scene_lab, ch);
+    for (const cv::Mat& m : ch) {
+        cv::Sobel(m, gx, CV_32F, 1, 0, 3, 1.0 / 8);
+        cv::Sobel(m, gy, CV_32F, 0, 1, 3, 1.0 / 8);
+        cv::magnitude(gx, gy, mag);
+        cv::max(c.scene_edges, mag, c.scene_edges);
+    }
+}
+
 CheckContext make_check_context(const CheckInput& in) {
     CheckContext c(in);
     c.has_face = in.source.has_face();
     if (!in.source.working.empty()) cv::cvtColor(in.source.working, c.work_grey, cv::COLOR_BGR2GRAY);
-    if (c.has_face) c.work = make_face_masks(in.source.subject(), c.work_grey.size());
+    if (c.has_face) {
+        c.work = make_face_masks(in.source.subject(), c.work_grey.size());
+        make_scene_view(in.source, c);
+    }
     if (!in.photo || !c.has_face) return c;
 
     const RenderedPhoto& p = *in.photo;

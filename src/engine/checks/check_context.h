@@ -38,6 +38,17 @@ struct CheckContext {
     bool has_face = false;
     cv::Mat work_grey;
     FaceMasks work;
+
+    // A small copy of the working image and its matte, for the scene checks that judge the
+    // source's background and the matte itself (source_background, matte_quality): sized so
+    // the face is about kSceneFaceWidth px wide (never enlarged, long side at most 320), so
+    // their cost and their texture scale do not depend on the photo's framing. Valid only
+    // when has_face.
+    static constexpr double kSceneFaceWidth = 60;
+    double scene_scale = 1;   // scene px per working px
+    cv::Mat scene_lab;        // CV_32FC3, L in 0..100
+    cv::Mat scene_alpha;      // CV_32FC1 matte, same size
+    cv::Mat scene_edges;      // CV_32FC1 largest Lab gradient (Sobel 3x3 / 8, dE per px)
 };
 
 CheckContext make_check_context(const CheckInput& in);

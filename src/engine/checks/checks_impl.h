@@ -40,13 +40,15 @@ PD_CHECK(noise);
 PD_CHECK(skin_smoothing);
 PD_CHECK(source_resolution);
 
-// checks_scene.cpp: background, other people, clothing, borders
+// checks_scene.cpp: background, other people, clothing, borders, the source's backdrop, the matte
 PD_CHECK(background_uniformity);
 PD_CHECK(background_colour);
 PD_CHECK(other_faces);
 PD_CHECK(blue_clothing);
 PD_CHECK(patterned_clothing);
 PD_CHECK(black_border);
+PD_CHECK(source_background);
+PD_CHECK(matte_quality);
 
 // checks_metadata.cpp: EXIF hints
 PD_CHECK(exif_front_camera);

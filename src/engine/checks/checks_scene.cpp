@@ -1,7 +1,9 @@
 // [SECTION] Scene checks: the wall in the original, the new background, other people,
-// clothing against the background colour, dark borders.
+// clothing against the background colour, dark borders, the source's backdrop and the matte.
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
@@ -210,6 +212,229 @@ void black_border(const CheckContext& c, const domain::CheckConfig& cfg, CheckRe
     if (bottom) r.geometry.rects.emplace_back(0.f, H - bottom, W, float(bottom));
     if (left) r.geometry.rects.emplace_back(0.f, 0.f, float(left), H);
     if (right) r.geometry.rects.emplace_back(W - right, 0.f, float(right), H);
+}
+
+// [SECTION] The source's backdrop and the matte (issue 8): the notice asks for a white wall,
+// and the matte is only trustworthy in front of one.
+
+namespace {
+
+// The subject's face in the scene view's coordinates (check_context.h).
+struct SceneFace {
+    float fw = 0, cx = 0, eyes_y = 0, chin_y = 0;
+};
+
+SceneFace scene_face(const CheckContext& c) {
+    const Face& f = c.in.source.subject();
+    const float s = float(c.scene_scale);
+    const cv::Point2f eyes = f.eyes_midpoint() * s;
+    return {float(f.face_width()) * s, eyes.x, eyes.y, f.points[lm::kChin].y * s};
+}
+
+// Where the person (hair, shoulders, arms) could be: a head ellipse and a widening torso, as
+// the matte's own envelope but narrower below the shoulders so that a head-and-shoulders crop
+// keeps some backdrop. What is left is backdrop whatever the matte says about the person.
+cv::Mat person_region(cv::Size size, const SceneFace& g) {
+    cv::Mat region(size, CV_8U, cv::Scalar(0));
+    const float fw = g.fw, cx = g.cx;
+    cv::ellipse(region, cv::RotatedRect(cv::Point2f(cx, g.eyes_y - 0.1f * fw), cv::Size2f(2.3f * fw, 3.1f * fw), 0),
+                cv::Scalar(255), cv::FILLED);
+    const float top = g.chin_y - 0.3f * fw, mid = g.chin_y + 1.2f * fw, h = float(size.height + 1);
+    const std::vector<cv::Point> torso = {
+        {int(cx - 1.0f * fw), int(top)}, {int(cx + 1.0f * fw), int(top)}, {int(cx + 2.6f * fw), int(mid)},
+        {int(cx + 2.6f * fw), int(h)},   {int(cx - 2.6f * fw), int(h)},   {int(cx - 2.6f * fw), int(mid)}};
+    cv::fillConvexPoly(region, torso, cv::Scalar(255));
+    return region;
+}
+
+// The worst of several graded measures: its verdict, value and unit become the result's.
+struct Graded {
+    Verdict verdict;
+    double value;
+    const char* unit;
+    const char* what;
+};
+
+int severity(Verdict v) { return v == Verdict::Fail ? 2 : v == Verdict::Warn ? 1 : 0; }
+
+void report_worst(const std::vector<Graded>& measures, CheckResult& r) {
+    const Graded* worst = &measures.front();
+    for (const Graded& m : measures)
+        if (severity(m.verdict) > severity(worst->verdict)) worst = &m;
+    r.verdict = worst->verdict;
+    r.value = worst->value;
+    r.unit = worst->unit;
+    std::string why;
+    for (const Graded& m : measures) {
+        if (m.verdict == Verdict::Pass) continue;
+        why += (why.empty() ? "" : ", ") + std::string(m.what);
+    }
+    r.detail = (why.empty() ? std::string("plain: ") : why + ": ") + r.detail;
+}
+
+cv::Mat to_working_map(const cv::Mat& small, const CheckContext& c) {
+    cv::Mat out;
+    cv::resize(small, out, c.in.source.working.size(), 0, 0, cv::INTER_NEAREST);
+    return out;
+}
+
+}  // namespace
+
+void source_background(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+    const auto& p = cfg.params;
+    r.threshold = "median L* warn < " + fmt_num(p.at("warn_l"), 0) + ", fail < " + fmt_num(p.at("fail_l"), 0) +
+                  "; median chroma warn > " + fmt_num(p.at("warn_chroma"), 0) + ", fail > " + fmt_num(p.at("fail_chroma"), 0) +
+                  "; textured share warn > " + fmt_num(p.at("warn_texture_percent"), 0) + " %, fail > " +
+                  fmt_num(p.at("fail_texture_percent"), 0) + " %";
+    r.geometry.space = Space::Original;
+    if (!c.has_face) return not_assessable(r, "no face found, so the backdrop cannot be told from the person");
+    if (c.scene_lab.empty()) return not_assessable(r, "no matte");
+    const SceneFace g = scene_face(c);
+    // Backdrop: outside the matte and outside a generous head-and-torso region, kept two
+    // pixels off both so that the person's own edge is not counted as texture. A tight
+    // head-and-shoulders crop leaves little outside that region: then the matte alone says
+    // what is backdrop (matte_quality says whether it can be trusted).
+    const auto backdrop_mask = [&](bool with_region) {
+        cv::Mat m = c.scene_alpha < 0.05f;
+        if (with_region) m.setTo(0, person_region(m.size(), g));
+        cv::erode(m, m, cv::getStructuringElement(cv::MORPH_RECT, {5, 5}), {-1, -1}, 1, cv::BORDER_CONSTANT,
+                  cv::Scalar(255));
+        return m;
+    };
+    const int min_n = std::max(100, int(0.015 * c.scene_alpha.total()));
+    cv::Mat backdrop = backdrop_mask(true);
+    bool matte_only = false;
+    if (cv::countNonZero(backdrop) < min_n) {
+        backdrop = backdrop_mask(false);
+        matte_only = true;
+    }
+    const int n = cv::countNonZero(backdrop);
+    if (n < min_n) return not_assessable(r, "the person fills the frame: too little backdrop to judge");
+
+    // Lightness and colourfulness of the backdrop, and the share of it crossed by edges
+    // (patterns, folds, furniture): none of them looks at the person, so skin tone and
+    // clothing do not enter.
+    cv::Mat L = channel(c.scene_lab, 0), chroma;
+    cv::Mat a = channel(c.scene_lab, 1), b = channel(c.scene_lab, 2);
+    cv::magnitude(a, b, chroma);
+    const double median_l = masked_percentile(L, backdrop, 0.5);
+    const double median_chroma = masked_percentile(chroma, backdrop, 0.5);
+    const cv::Mat edges = (c.scene_edges > p.at("edge_delta_e")) & backdrop;
+    const double textured = 100.0 * cv::countNonZero(edges) / n;
+
+    r.detail = "backdrop median L* " + fmt_num(median_l) + ", chroma " + fmt_num(median_chroma) + ", " +
+               fmt_num(textured) + " % textured, over " + fmt_num(100.0 * n / double(backdrop.total()), 0) +
+               " % of the frame" + (matte_only ? " (tight crop: outside the matte only)" : "");
+    report_worst({{grade_low(median_l, p.at("warn_l"), p.at("fail_l")), median_l, "L*", "dark backdrop"},
+                  {grade_high(median_chroma, p.at("warn_chroma"), p.at("fail_chroma")), median_chroma, "chroma",
+                   "coloured backdrop"},
+                  {grade_high(textured, p.at("warn_texture_percent"), p.at("fail_texture_percent")), textured, "%",
+                   "textured or patterned backdrop"}},
+                 r);
+    // Map: the backdrop judged (dim), its edges (bright).
+    cv::Mat map(backdrop.size(), CV_8U, cv::Scalar(0));
+    map.setTo(64, backdrop);
+    map.setTo(255, edges);
+    r.geometry.map = to_working_map(map, c);
+}
+
+void matte_quality(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+    const auto& p = cfg.params;
+    r.threshold = "face and forehead person warn < " + fmt_num(p.at("warn_face_percent"), 0) + " %, fail < " +
+                  fmt_num(p.at("fail_face_percent"), 0) + " %; torso person warn < " + fmt_num(p.at("warn_torso_percent"), 0) +
+                  " %, fail < " + fmt_num(p.at("fail_torso_percent"), 0) + " %; holes warn > " +
+                  fmt_num(p.at("warn_hole_percent")) + " %, fail > " + fmt_num(p.at("fail_hole_percent")) +
+                  " %; edge on an image edge warn < " + fmt_num(p.at("warn_edge_percent"), 0) + " %, fail < " +
+                  fmt_num(p.at("fail_edge_percent"), 0) + " %";
+    r.geometry.space = Space::Original;
+    if (!c.has_face) return not_assessable(r, "no face found, so there is no matte");
+    if (c.scene_alpha.empty()) return not_assessable(r, "no matte");
+    const SceneFace g = scene_face(c);
+    const cv::Mat person = c.scene_alpha > 0.5f;
+    const cv::Size sz = person.size();
+    const float fw = g.fw;
+    cv::Mat map(sz, CV_8U, cv::Scalar(0));
+
+    // 1. The landmark hull (jaw and brows) and a band of forehead above the brows (skin or
+    // hair on every head) must be person throughout.
+    const Face& f = c.in.source.subject();
+    const float s = float(c.scene_scale);
+    std::vector<cv::Point> outline, hull;
+    for (int i = 0; i <= lm::kBrowLast; ++i) outline.emplace_back(cv::Point(f.points[i] * s));
+    const float lift = 0.3f * fw;
+    for (int i = lm::kBrowFirst + 1; i < lm::kBrowLast; ++i)
+        outline.emplace_back(cv::Point(f.points[i] * s - cv::Point2f(0, lift)));
+    cv::convexHull(outline, hull);
+    cv::Mat face(sz, CV_8U, cv::Scalar(0));
+    cv::fillConvexPoly(face, hull, cv::Scalar(255));
+    const int face_n = std::max(1, cv::countNonZero(face));
+    const double face_pct = 100.0 * cv::countNonZero(face & person) / face_n;
+    map.setTo(255, face & ~person);
+
+    // 2. Neck and chest: a trapezoid below the chin between the shoulders is person in any
+    // head-and-shoulders photo (hair falling over it is person too).
+    cv::Mat torso(sz, CV_8U, cv::Scalar(0));
+    const float t0 = g.chin_y + 0.35f * fw, t1 = std::min(float(sz.height), g.chin_y + 1.4f * fw);
+    double torso_pct = 100;
+    bool torso_seen = t1 - t0 >= 0.25f * fw;
+    if (torso_seen) {
+        const std::vector<cv::Point> trap = {{int(g.cx - 0.4f * fw), int(t0)}, {int(g.cx + 0.4f * fw), int(t0)},
+                                             {int(g.cx + 1.0f * fw), int(t1)}, {int(g.cx - 1.0f * fw), int(t1)}};
+        cv::fillConvexPoly(torso, trap, cv::Scalar(255));
+        const int torso_n = cv::countNonZero(torso);
+        torso_seen = torso_n > 20;
+        if (torso_seen) torso_pct = 100.0 * cv::countNonZero(torso & person) / torso_n;
+        map.setTo(255, torso & ~person);
+    }
+
+    // 3. Holes and bites: background enclosed by the person, plus what a closing of a
+    // quarter face width adds, as a share of the person. A clean silhouette gains only its
+    // concave corners.
+    const int k = std::max(3, int(0.25f * fw) | 1);
+    cv::Mat closed, holes;
+    cv::morphologyEx(person, closed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}), {-1, -1}, 1,
+                     cv::BORDER_REPLICATE);
+    cv::Mat outside = ~person;  // background reachable from the frame's edges: 128
+    for (int x = 0; x < sz.width; ++x)
+        for (int y : {0, sz.height - 1})
+            if (outside.at<uchar>(y, x) == 255) cv::floodFill(outside, cv::Point(x, y), cv::Scalar(128));
+    for (int y = 0; y < sz.height; ++y)
+        for (int x : {0, sz.width - 1})
+            if (outside.at<uchar>(y, x) == 255) cv::floodFill(outside, cv::Point(x, y), cv::Scalar(128));
+    holes = (closed & ~person) | (outside == 255);
+    const double hole_pct = 100.0 * cv::countNonZero(holes) / std::max(1, cv::countNonZero(person));
+    map.setTo(160, holes);
+
+    // 4. The matte's edge should run along an edge of the image (the person against the
+    // wall); a cut through plain clothing or a plain wall has none. The frame's own border
+    // is no edge of the matte.
+    cv::Mat eroded, boundary, strong;
+    cv::erode(person, eroded, cv::Mat(), {-1, -1}, 1, cv::BORDER_REPLICATE);
+    boundary = person & ~eroded;
+    const cv::Rect inner(2, 2, std::max(0, sz.width - 4), std::max(0, sz.height - 4));
+    cv::Mat inside(sz, CV_8U, cv::Scalar(0));
+    inside(inner).setTo(255);
+    boundary &= inside;
+    // The image edge may sit a pixel either side of the matte's.
+    cv::dilate(c.scene_edges > p.at("edge_delta_e"), strong, cv::Mat());
+    const int boundary_n = cv::countNonZero(boundary);
+    const double edge_pct = boundary_n ? 100.0 * cv::countNonZero(boundary & strong) / boundary_n : 100.0;
+    map.setTo(96, boundary & ~strong);
+
+    r.detail = "face and forehead " + fmt_num(face_pct, 0) + " % person, torso " +
+               (torso_seen ? fmt_num(torso_pct, 0) + " % person" : std::string("not in the frame")) + ", holes " +
+               fmt_num(hole_pct) + " % of the person, edge on an image edge " + fmt_num(edge_pct, 0) + " %" +
+               (c.in.source.matte.used_grabcut ? " (GrabCut matte)" : "");
+    report_worst({{grade_low(face_pct, p.at("warn_face_percent"), p.at("fail_face_percent")), face_pct, "% face",
+                   "face or forehead taken for background"},
+                  {grade_low(torso_pct, p.at("warn_torso_percent"), p.at("fail_torso_percent")), torso_pct, "% torso",
+                   "torso taken for background"},
+                  {grade_high(hole_pct, p.at("warn_hole_percent"), p.at("fail_hole_percent")), hole_pct, "% holes",
+                   "holes in the person"},
+                  {grade_low(edge_pct, p.at("warn_edge_percent"), p.at("fail_edge_percent")), edge_pct, "% edge",
+                   "matte edge not on an image edge"}},
+                 r);
+    r.geometry.map = to_working_map(map, c);
 }
 
 }  // namespace pd::engine::checks
