@@ -1,0 +1,271 @@
+#include "engine/degradations.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <stdexcept>
+
+#include <opencv2/imgproc.hpp>
+
+#include "engine/engine_fixture.h"
+
+namespace pd::test {
+
+using namespace pd::engine;
+
+Photo analyse_photo(const std::string& name, const cv::Mat& bgr) {
+    Photo p{name, bgr};
+    const auto& E = shared_engine();
+    auto a = E.analyze(encode_png(bgr));
+    if (!a) throw std::runtime_error(name + ": clean photo cannot be analysed: " + a.error().message);
+    if (!a->has_face()) throw std::runtime_error(name + ": clean photo has no face");
+    const double k = 1.0 / a->working_per_original;
+    p.face = a->subject();
+    for (auto& pt : p.face.points) pt *= float(k);
+    p.face.box = cv::Rect2f(p.face.box.x * float(k), p.face.box.y * float(k), p.face.box.width * float(k), p.face.box.height * float(k));
+    cv::resize(a->matte.alpha, p.alpha, bgr.size(), 0, 0, cv::INTER_LINEAR);
+    const auto ea = p.face.eye_centre_a(), eb = p.face.eye_centre_b();
+    p.tilt_deg = std::atan2(eb.y - ea.y, eb.x - ea.x) * 180 / CV_PI;
+    return p;
+}
+
+// [SECTION] Geometry
+
+static cv::Mat rotate_about_eyes(const Photo& p, double ccw_deg) {
+    const cv::Mat R = cv::getRotationMatrix2D(p.face.eyes_midpoint(), ccw_deg, 1.0);
+    cv::Mat out;
+    cv::warpAffine(p.bgr, out, R, p.bgr.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    return out;
+}
+
+cv::Mat rotate_with_lean(const Photo& p, double deg) {
+    // Turn the same way the head already leans, so the tilt grows by `deg`.
+    const double sign = p.tilt_deg >= 0 ? 1 : -1;
+    return rotate_about_eyes(p, -sign * deg);
+}
+
+cv::Mat tilt_to(const Photo& p, double deg) {
+    // getRotationMatrix2D turns counter-clockwise for positive angles (y down), which lowers
+    // the image-left eye: the eye line angle (atan2 of b - a) decreases by the angle.
+    return rotate_about_eyes(p, p.tilt_deg - deg);
+}
+
+// [SECTION] Tone and sharpness
+
+cv::Mat blur(const Photo& p, double k) {
+    cv::Mat out;
+    cv::GaussianBlur(p.bgr, out, cv::Size(), k * p.face.face_width() / 150.0);
+    return out;
+}
+
+cv::Mat expose(const Photo& p, double stops) {
+    cv::Mat lut(1, 256, CV_8U);
+    const double gain = std::pow(2.0, stops);
+    for (int i = 0; i < 256; ++i) {
+        double c = i / 255.0;
+        double lin = c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+        lin = std::min(1.0, lin * gain);
+        const double s = lin <= 0.0031308 ? lin * 12.92 : 1.055 * std::pow(lin, 1 / 2.4) - 0.055;
+        lut.at<uchar>(i) = cv::saturate_cast<uchar>(s * 255);
+    }
+    cv::Mat out;
+    cv::LUT(p.bgr, lut, out);
+    return out;
+}
+
+cv::Mat shrink_enlarge(const Photo& p, double k) {
+    cv::Mat small, out;
+    cv::resize(p.bgr, small, cv::Size(), 1 / k, 1 / k, cv::INTER_AREA);
+    cv::resize(small, out, p.bgr.size(), 0, 0, cv::INTER_LINEAR);
+    return out;
+}
+
+cv::Mat add_noise(const Photo& p, double sigma, unsigned seed) {
+    cv::Mat n(p.bgr.size(), CV_16SC3);
+    cv::RNG rng(seed);  // local: the photos are spoiled on several threads
+    rng.fill(n, cv::RNG::NORMAL, 0, sigma);
+    cv::Mat out;
+    cv::add(p.bgr, n, out, cv::noArray(), CV_8UC3);
+    return out;
+}
+
+// [SECTION] Clothing and borders
+
+cv::Mat recolour_clothes(const Photo& p, const cv::Scalar& bgr_colour) {
+    cv::Mat f, lab;
+    p.bgr.convertTo(f, CV_32FC3, 1 / 255.0);
+    cv::cvtColor(f, lab, cv::COLOR_BGR2Lab);
+    const cv::Vec3f target = [&] {
+        cv::Mat px(1, 1, CV_32FC3, bgr_colour * (1 / 255.0)), l;
+        cv::cvtColor(px, l, cv::COLOR_BGR2Lab);
+        return l.at<cv::Vec3f>(0, 0);
+    }();
+    const int neck = int(p.face.points[lm::kChin].y + 0.35 * p.face.face_width());
+    for (int y = std::max(0, neck); y < lab.rows; ++y)
+        for (int x = 0; x < lab.cols; ++x) {
+            const float a = p.alpha.at<float>(y, x);
+            if (a < 0.5f) continue;
+            auto& v = lab.at<cv::Vec3f>(y, x);
+            v = cv::Vec3f(std::clamp(target[0] + (v[0] - 50) * 0.3f, 0.0f, 100.0f), target[1], target[2]);
+        }
+    cv::cvtColor(lab, f, cv::COLOR_Lab2BGR);
+    cv::Mat out;
+    f.convertTo(out, CV_8UC3, 255);
+    return out;
+}
+
+cv::Mat blue_clothes(const Photo& p) { return recolour_clothes(p, cv::Scalar(255, 197, 100)); }
+
+cv::Mat dark_border(const Photo& p, double frac) {
+    const int w = std::max(6, int(frac * p.bgr.cols));
+    cv::Mat out;
+    cv::copyMakeBorder(p.bgr, out, w, w, w, w, cv::BORDER_CONSTANT, cv::Scalar(8, 8, 8));
+    return out;
+}
+
+// [SECTION] Skin and eyes
+
+// Skin mask: jaw and forehead hull minus eyes, brows and mouth, feathered.
+static cv::Mat skin_mask(const Photo& p) {
+    const Face& f = p.face;
+    std::vector<cv::Point> pts, hull;
+    for (int i = 0; i <= 16; ++i) pts.emplace_back(f.points[i]);
+    for (int i = 17; i <= 26; ++i) pts.emplace_back(f.points[i] - cv::Point2f(0, float(0.15 * f.face_width())));
+    cv::convexHull(pts, hull);
+    cv::Mat m = cv::Mat::zeros(p.bgr.size(), CV_32F);
+    cv::fillConvexPoly(m, hull, cv::Scalar(1));
+    const auto cut = [&](int a, int b, double grow) {
+        std::vector<cv::Point> q;
+        for (int i = a; i <= b; ++i) q.emplace_back(f.points[i]);
+        cv::Rect r = cv::boundingRect(q);
+        const int g = int(grow * f.face_width());
+        m(cv::Rect(r.x - g, r.y - g, r.width + 2 * g, r.height + 2 * g) & cv::Rect(0, 0, m.cols, m.rows)).setTo(0);
+    };
+    cut(36, 41, 0.03);
+    cut(42, 47, 0.03);
+    cut(17, 21, 0.01);
+    cut(22, 26, 0.01);
+    cut(48, 59, 0.02);
+    cv::GaussianBlur(m, m, cv::Size(), f.face_width() / 60.0);
+    return m;
+}
+
+cv::Mat blend(const cv::Mat& a, const cv::Mat& b, const cv::Mat& w) {
+    cv::Mat out = a.clone();
+    for (int y = 0; y < a.rows; ++y)
+        for (int x = 0; x < a.cols; ++x) {
+            const float k = w.at<float>(y, x);
+            if (k <= 0) continue;
+            for (int c = 0; c < 3; ++c)
+                out.at<cv::Vec3b>(y, x)[c] = cv::saturate_cast<uchar>(a.at<cv::Vec3b>(y, x)[c] * (1 - k) + b.at<cv::Vec3b>(y, x)[c] * k);
+        }
+    return out;
+}
+
+cv::Mat smooth_skin(const Photo& p) {
+    cv::Mat s = p.bgr.clone();
+    const double sigma = p.face.face_width() / 30.0;
+    for (int i = 0; i < 3; ++i) {
+        cv::Mat t;
+        cv::bilateralFilter(s, t, 0, 45, sigma);
+        s = t;
+    }
+    return blend(p.bgr, s, skin_mask(p));
+}
+
+cv::Mat tint_lenses(const Photo& p) {
+    cv::Mat w = cv::Mat::zeros(p.bgr.size(), CV_32F);
+    for (int e : {36, 42}) {
+        cv::Point2f c(0, 0);
+        for (int i = e; i < e + 6; ++i) c += p.face.points[i];
+        c *= 1.0f / 6;
+        const float ew = float(cv::norm(p.face.points[e] - p.face.points[e + 3]));
+        cv::ellipse(w, cv::RotatedRect(c, cv::Size2f(2.0f * ew, 1.5f * ew), 0), cv::Scalar(1), cv::FILLED);
+    }
+    cv::GaussianBlur(w, w, cv::Size(), p.face.face_width() / 100.0);
+    cv::Mat dark;
+    p.bgr.convertTo(dark, -1, 0.3);
+    return blend(p.bgr, dark, w);
+}
+
+// [SECTION] Other faces and backgrounds
+
+static cv::Mat paste_face(const Photo& p, double k) {
+    const cv::Rect2f b = p.face.box;
+    const cv::Rect src = cv::Rect(int(b.x - 0.2 * b.width), int(b.y - 0.3 * b.height), int(1.4 * b.width), int(1.6 * b.height)) &
+                         cv::Rect(0, 0, p.bgr.cols, p.bgr.rows);
+    cv::Mat face;
+    cv::resize(p.bgr(src), face, cv::Size(), k, k, k < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    cv::Mat out = p.bgr.clone();
+    // Into the top corner farther from the subject.
+    const bool left = p.face.eyes_midpoint().x > p.bgr.cols / 2.0;
+    const int x = left ? 0 : p.bgr.cols - face.cols;
+    const cv::Rect dst = cv::Rect(x, 0, face.cols, face.rows) & cv::Rect(0, 0, out.cols, out.rows);
+    face(cv::Rect(0, 0, dst.width, dst.height)).copyTo(out(dst));
+    return out;
+}
+
+cv::Mat second_face(const Photo& p) { return paste_face(p, std::max(0.8, 110.0 / p.face.box.width)); }
+
+cv::Mat second_face_at(const Photo& p, double px_at_512) {
+    const double long_side = std::max(p.bgr.cols, p.bgr.rows);
+    return paste_face(p, px_at_512 * long_side / 512.0 / p.face.box.width);
+}
+
+cv::Mat clutter(const Photo& p, unsigned seed) {
+    std::mt19937 rng(seed);
+    cv::Mat out = p.bgr.clone(), layer = p.bgr.clone();
+    const int n = 40;
+    for (int i = 0; i < n; ++i) {
+        const cv::Point c(int(rng() % unsigned(out.cols)), int(rng() % unsigned(std::max(1, int(p.face.points[8].y)))));
+        const int r = int(rng() % unsigned(std::max(8, out.cols / 10))) + 6;
+        const cv::Scalar col(rng() % 256, rng() % 256, rng() % 256);
+        if (i % 2) cv::circle(layer, c, r, col, cv::FILLED);
+        else cv::rectangle(layer, cv::Rect(c.x, c.y, r * 2, r), col, cv::FILLED);
+    }
+    // Only behind the person.
+    cv::Mat w = 1.0 - p.alpha;
+    return blend(out, layer, w);
+}
+
+cv::Mat replace_background(const Photo& p, const cv::Mat& backdrop) {
+    cv::Mat w = 1.0 - p.alpha;
+    return blend(p.bgr, backdrop, w);
+}
+
+cv::Mat dark_plain_backdrop(const Photo& p) {
+    return replace_background(p, cv::Mat(p.bgr.size(), CV_8UC3, cv::Scalar(38, 34, 32)));
+}
+
+cv::Mat dark_curtain_backdrop(const Photo& p) {
+    // Vertical folds about a tenth of the frame wide, dark red, lit unevenly from one side.
+    cv::Mat bg(p.bgr.size(), CV_8UC3);
+    const double fold = std::max(8.0, p.bgr.cols / 10.0);
+    for (int y = 0; y < bg.rows; ++y)
+        for (int x = 0; x < bg.cols; ++x) {
+            const double s = 0.55 + 0.45 * std::sin(2 * CV_PI * x / fold) * std::sin(2 * CV_PI * x / fold);
+            const double light = 0.7 + 0.3 * double(x) / bg.cols;
+            bg.at<cv::Vec3b>(y, x) = cv::Vec3b(cv::saturate_cast<uchar>(22 * s * light), cv::saturate_cast<uchar>(20 * s * light),
+                                               cv::saturate_cast<uchar>(95 * s * light));
+        }
+    return replace_background(p, bg);
+}
+
+cv::Mat patterned_backdrop(const Photo& p) {
+    // Checks of mid-grey and beige, a dark diamond in every other check: wallpaper or a
+    // printed studio backdrop.
+    cv::Mat bg(p.bgr.size(), CV_8UC3);
+    const int cell = std::max(8, p.bgr.cols / 12);
+    for (int y = 0; y < bg.rows; ++y)
+        for (int x = 0; x < bg.cols; ++x) {
+            const int cx = x / cell, cy = y / cell;
+            const bool odd = (cx + cy) % 2;
+            const double u = (x % cell) / double(cell) - 0.5, v = (y % cell) / double(cell) - 0.5;
+            cv::Vec3b c = odd ? cv::Vec3b(150, 175, 190) : cv::Vec3b(120, 120, 120);
+            if (odd && std::abs(u) + std::abs(v) < 0.25) c = cv::Vec3b(60, 40, 90);
+            bg.at<cv::Vec3b>(y, x) = c;
+        }
+    return replace_background(p, bg);
+}
+
+}  // namespace pd::test

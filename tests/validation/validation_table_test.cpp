@@ -1,0 +1,472 @@
+// The validation table of issue 8: every real photo available is spoiled in known ways, and
+// per check the table prints the detection rate on each kind of degradation and the false-alarm
+// rate on the clean photos, in two columns: the tuning photos and the held-out photos of
+// config/validation.toml, so a threshold fitted to the tuning photos shows as a gap.
+//
+// Photos: astronaut.png, ../shared/data/portraits, ../shared/data/portraits-dev and the
+// single-face photos among Debian's dlib examples (the group photos are skipped, with a note).
+//
+// What fails the test: a clean photo that cannot be analysed at all, or an empty table. The
+// issue's targets (detection >= 95 % per degradation kind, false alarms <= 5 % per check) are
+// printed as pass / MISS markers and not asserted: meeting them is issue 8's open work. The
+// degradation suite on the six shared photos keeps its assertions (tests/engine).
+//
+// PD_VALIDATION_VERBOSE=1 prints every measured value. PD_VALIDATION_THREADS=n (default 2).
+// PD_VALIDATION_CLEAN_ONLY=1 runs the clean photos only (the false-alarm rows).
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+#include <toml.hpp>
+
+#include "engine/degradations.h"
+#include "engine/engine_fixture.h"
+#include "support/test_support.h"
+
+using namespace pd;
+using namespace pd::engine;
+namespace fs = std::filesystem;
+
+namespace {
+
+// [SECTION] The photos
+
+struct Source {
+    std::string key;   // as config/validation.toml names it
+    std::string name;  // short name used in the table's notes
+    fs::path path;
+    bool held_out = false;
+};
+
+// Debian's dlib examples are mostly group photos; only these have one dominant face (looked at).
+const std::set<std::string> kDlibSingleFace = {"Tom_Cruise_avp_2014_4.jpg"};
+
+// Clean photos that really are positive for a check, after looking at them: not counted as
+// false alarms (the table prints how many were set aside).
+const std::set<std::pair<std::string, std::string>> kTruePositives = {
+    // From the degradation suite (tests/engine/degradation_test.cpp).
+    {"astronaut", "background_uniformity"},  // flag, shuttle model and props behind her
+    {"astronaut", "source_resolution"},      // 512 px source, 93 px face: x2 up-scaling needed
+    {"astronaut", "sharpness"},              // the same x2 up-scaling softens every edge
+    {"girl-room-bg", "background_uniformity"},
+    {"woman-street-bg", "background_uniformity"},
+    {"girl-room-bg", "skin_smoothing"},  // airbrushed demo portraits, obvious makeup
+    {"woman-dark-suit-plain-bg", "skin_smoothing"},
+    {"woman-street-bg", "skin_smoothing"},
+    {"woman-uniform-beige-bg", "skin_smoothing"},
+    // Looked at for this table (whole photo; mouths and tilts at full size). Backgrounds: a
+    // printed backdrop, logos or lettering, a crowd, people or a screen behind the subject.
+    {"deepface-img1", "background_uniformity"},  {"deepface-img2", "background_uniformity"},
+    {"deepface-img4", "background_uniformity"},  {"deepface-img5", "background_uniformity"},
+    {"deepface-img8", "background_uniformity"},  {"deepface-img19", "background_uniformity"},
+    {"deepface-img28", "background_uniformity"}, {"deepface-img29", "background_uniformity"},
+    {"deepface-img34", "background_uniformity"}, {"deepface-img38", "background_uniformity"},
+    {"deepface-img41", "background_uniformity"}, {"deepface-img44", "background_uniformity"},
+    {"deepface-img46", "background_uniformity"}, {"deepface-img50", "background_uniformity"},
+    {"deepface-img53", "background_uniformity"}, {"deepface-img56", "background_uniformity"},
+    {"deepface-img58", "background_uniformity"}, {"deepface-img62", "background_uniformity"},
+    {"deepface-img3", "background_uniformity"},  {"deepface-img21", "background_uniformity"},
+    {"deepface-img36", "background_uniformity"}, {"deepface-img39", "background_uniformity"},
+    {"deepface-img45", "background_uniformity"}, {"deepface-img48", "background_uniformity"},
+    {"deepface-img54", "background_uniformity"}, {"deepface-img57", "background_uniformity"},
+    {"Tom_Cruise_avp_2014_4", "background_uniformity"},
+    // Teeth showing in a broad smile, or the mouth open mid-sentence.
+    {"astronaut", "mouth_closed"},     {"deepface-img1", "mouth_closed"},  {"deepface-img8", "mouth_closed"},
+    {"deepface-img38", "mouth_closed"}, {"deepface-img44", "mouth_closed"}, {"deepface-img50", "mouth_closed"},
+    {"deepface-img58", "mouth_closed"}, {"deepface-img9", "mouth_closed"},  {"deepface-img15", "mouth_closed"},
+    {"deepface-img57", "mouth_closed"},
+    // The head visibly leans (5-9 degrees measured on the eye line).
+    {"deepface-img19", "eye_tilt"}, {"deepface-img38", "eye_tilt"}, {"deepface-img41", "eye_tilt"},
+    {"deepface-img45", "eye_tilt"}, {"Tom_Cruise_avp_2014_4", "eye_tilt"},
+    // The head visibly turned (about 14 degrees measured).
+    {"deepface-img4", "yaw"}, {"deepface-img34", "yaw"},
+    // A small face in a 1275 px press photo: x2.5 enlargement needed, as for the astronaut.
+    {"deepface-img38", "source_resolution"},
+    // A green dress with large jewelled appliques.
+    {"deepface-img45", "patterned_clothing"},
+};
+
+std::set<std::string> held_out_keys(std::vector<std::string>& notes) {
+    std::set<std::string> out;
+    const std::string path = test::config_dir() + "/validation.toml";
+    const auto data = toml::parse(path);
+    for (const auto& k : toml::find<std::vector<std::string>>(data, "validation", "held_out")) out.insert(k);
+    notes.push_back("split: " + path + " (" + std::to_string(out.size()) + " held-out photos)");
+    return out;
+}
+
+std::vector<fs::path> jpegs_in(const fs::path& dir) {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+        if (e.is_regular_file() && e.path().extension() == ".jpg") out.push_back(e.path());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<Source> all_sources(std::vector<std::string>& notes) {
+    const auto held = held_out_keys(notes);
+    std::vector<Source> out;
+    out.push_back({"astronaut", "astronaut", test::astronaut_path(), false});
+    const fs::path shared = PD_SHARED_DATA;
+    for (const char* dir : {"portraits", "portraits-dev"}) {
+        const auto files = jpegs_in(shared / dir);
+        if (files.empty()) notes.push_back(std::string("absent: ") + (shared / dir).string() + " (its photos are not in the table)");
+        for (const auto& f : files) {
+            const std::string key = std::string(dir) + "/" + f.filename().string();
+            out.push_back({key, f.stem().string(), f, held.count(key) > 0});
+        }
+    }
+    const auto dlib = jpegs_in(PD_DLIB_FACES);
+    if (dlib.empty()) notes.push_back(std::string("absent: ") + PD_DLIB_FACES + " (libdlib-data examples not installed)");
+    std::vector<std::string> skipped;
+    for (const auto& f : dlib) {
+        if (!kDlibSingleFace.count(f.filename().string())) {
+            skipped.push_back(f.filename().string());
+            continue;
+        }
+        out.push_back({f.string(), f.stem().string(), f, held.count(f.string()) > 0});
+    }
+    if (!skipped.empty()) {
+        std::string s = "skipped " + std::to_string(skipped.size()) + " dlib examples (groups of people, a collage, dogs):";
+        for (const auto& n : skipped) s += " " + n;
+        notes.push_back(s);
+    }
+    for (const auto& k : held) {
+        const bool found = std::any_of(out.begin(), out.end(), [&](const Source& s) { return s.key == k; });
+        if (!found) notes.push_back("held-out photo not available: " + k);
+    }
+    return out;
+}
+
+// [SECTION] The degradations
+
+struct Case {
+    std::string kind;    // the row of the table: strengths of one kind share a row
+    std::string label;   // this strength
+    std::string target;  // the check that must notice it
+    std::function<std::vector<std::uint8_t>()> make;
+};
+
+std::vector<Case> cases_for(const test::Photo& p) {
+    std::vector<Case> c;
+    const auto jpg = [](const cv::Mat& m) { return test::encode_jpeg_q(m, 95); };
+    const auto add = [&](std::string kind, std::string label, std::string target, std::function<cv::Mat()> spoil) {
+        c.push_back({std::move(kind), std::move(label), std::move(target), [jpg, spoil] { return jpg(spoil()); }});
+    };
+    const auto num = [](double v) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%g", v);
+        return std::string(b);
+    };
+    for (double d : {4.0, 6.0, 8.0, 10.0})
+        add("rotate with the lean 4-10 deg", num(d), "eye_tilt", [&p, d] { return test::rotate_with_lean(p, d); });
+    for (double d : {5.0, 8.0}) add("tilt clockwise 5, 8 deg", num(d), "eye_tilt", [&p, d] { return test::tilt_to(p, d); });
+    for (double d : {5.0, 8.0})
+        add("tilt counter-clockwise 5, 8 deg", num(d), "eye_tilt", [&p, d] { return test::tilt_to(p, -d); });
+    add("mirror (pixels only)", "", "mirrored", [&p] {
+        cv::Mat m;
+        cv::flip(p.bgr, m, 1);
+        return m;
+    });
+    c.push_back({"mirror, front-camera EXIF", "", "mirrored", [&p, jpg] {
+                     cv::Mat m;
+                     cv::flip(p.bgr, m, 1);
+                     return test::with_exif(jpg(m), "TP-1 front camera 2.7mm f/2.2", "", 1);
+                 }});
+    c.push_back({"front-camera EXIF", "", "exif_front_camera",
+                 [&p, jpg] { return test::with_exif(jpg(p.bgr), "TP-1 front camera 2.7mm f/2.2", "", 1); }});
+    c.push_back({"beauty-app EXIF", "", "exif_beauty_software", [&p, jpg] { return test::with_exif(jpg(p.bgr), "", "Meitu 9.2.1", 1); }});
+    for (double k : {2.0, 3.0, 4.0}) add("blur x2, x3, x4", num(k), "sharpness", [&p, k] { return test::blur(p, k); });
+    for (double s : {-2.5, -3.0}) add("under-expose 2.5, 3 EV", num(s), "exposure", [&p, s] { return test::expose(p, s); });
+    for (double s : {1.5, 2.0}) add("over-expose 1.5, 2 EV", num(s), "exposure", [&p, s] { return test::expose(p, s); });
+    add("clothes the background's blue", "", "blue_clothing", [&p] { return test::blue_clothes(p); });
+    add("mid-blue garment", "", "blue_clothing", [&p] { return test::recolour_clothes(p, cv::Scalar(190, 90, 40)); });
+    add("navy garment", "", "blue_clothing", [&p] { return test::recolour_clothes(p, cv::Scalar(90, 40, 25)); });
+    for (double f : {0.02, 0.04}) add("dark border 2 %, 4 %", num(f), "black_border", [&p, f] { return test::dark_border(p, f); });
+    for (double k : {3.0, 4.0})
+        add("shrink+enlarge x3, x4", num(k), "source_resolution", [&p, k] { return test::shrink_enlarge(p, k); });
+    add("skin smoothing", "", "skin_smoothing", [&p] { return test::smooth_skin(p); });
+    add("eye region darkened", "", "tinted_lenses", [&p] { return test::tint_lenses(p); });
+    for (double s : {12.0, 18.0}) add("noise sigma 12, 18", num(s), "noise", [&p, s] { return test::add_noise(p, s, 7); });
+    add("second face >= 110 px", "", "other_faces", [&p] { return test::second_face(p); });
+    for (double w : {40.0, 50.0, 60.0})
+        add("face pasted 40/50/60 px @512", num(w), "other_faces", [&p, w] { return test::second_face_at(p, w); });
+    add("cluttered background", "", "background_uniformity", [&p] { return test::clutter(p, 11); });
+    add("dark plain backdrop", "", "source_background", [&p] { return test::dark_plain_backdrop(p); });
+    add("dark curtain backdrop", "", "source_background", [&p] { return test::dark_curtain_backdrop(p); });
+    add("patterned backdrop", "", "source_background", [&p] { return test::patterned_backdrop(p); });
+    return c;
+}
+
+struct Clean {
+    std::string label;
+    std::vector<std::uint8_t> bytes;
+};
+
+std::vector<Clean> clean_variants(const cv::Mat& bgr) {
+    std::vector<Clean> c;
+    c.push_back({"q95", test::encode_jpeg_q(bgr, 95)});
+    c.push_back({"q75", test::encode_jpeg_q(bgr, 75)});
+    cv::Mat small;
+    cv::resize(bgr, small, cv::Size(), 0.8, 0.8, cv::INTER_AREA);
+    c.push_back({"80%", test::encode_jpeg_q(small, 92)});
+    return c;
+}
+
+// [SECTION] Running
+
+bool alarmed(Verdict v) { return v == Verdict::Warn || v == Verdict::Fail; }
+
+struct Measured {
+    std::string kind, label, target;
+    Verdict verdict;
+    double value;
+};
+
+struct PhotoRun {
+    std::string error;  // the clean photo could not be analysed: fails the test
+    bool no_face = false;
+    std::vector<Measured> spoiled;
+    std::vector<std::pair<std::string, std::vector<CheckResult>>> clean;  // variant label, checks
+};
+
+PhotoRun run_photo(const Source& s, const std::set<std::string>& catalogue, bool clean_only) {
+    PhotoRun r;
+    const auto& E = test::shared_engine();
+    cv::Mat bgr;
+    try {
+        bgr = test::load_bgr(s.path.string());
+    } catch (const std::exception& e) {
+        r.error = e.what();
+        return r;
+    }
+    for (auto& c : clean_variants(bgr)) {
+        auto o = E.standardize(c.bytes);
+        if (!o) {
+            r.error = c.label + ": " + o.error().message;
+            return r;
+        }
+        r.clean.emplace_back(c.label, std::move(o->checks));
+    }
+    if (clean_only) return r;
+    test::Photo p;
+    try {
+        p = test::analyse_photo(s.name, bgr);
+    } catch (const std::exception&) {
+        r.no_face = true;  // nothing to spoil: the landmarks and the matte are needed
+        return r;
+    }
+    for (const auto& c : cases_for(p)) {
+        if (!catalogue.count(c.target)) {
+            r.spoiled.push_back({c.kind, c.label, c.target, Verdict::NotAssessable, 0});
+            continue;
+        }
+        auto o = E.standardize(c.make());
+        if (!o) {
+            r.spoiled.push_back({c.kind, c.label, c.target, Verdict::NotAssessable, 0});
+            continue;
+        }
+        const auto& cr = test::find_check(o->checks, c.target);
+        r.spoiled.push_back({c.kind, c.label, c.target, cr.verdict, cr.value});
+    }
+    return r;
+}
+
+// [SECTION] The table
+
+struct Count {
+    int hit = 0, n = 0;
+    void add(bool h) { hit += h; ++n; }
+    double rate() const { return n ? 100.0 * hit / n : 0; }
+    std::string str() const {
+        if (!n) return "-";
+        char b[48];
+        std::snprintf(b, sizeof b, "%d/%d %5.1f%%", hit, n, rate());
+        return b;
+    }
+};
+
+struct Row {
+    std::string check, what;
+    bool false_alarm = false;
+    Count col[2];  // tuning, held-out
+    int set_aside = 0;
+    bool in_catalogue = true;
+};
+
+std::string marker(const Row& r) {
+    if (!r.in_catalogue) return "";
+    const auto meets = [&](const Count& c) { return c.n == 0 || (r.false_alarm ? c.rate() <= 5.0 : c.rate() >= 95.0); };
+    const bool t = meets(r.col[0]), h = meets(r.col[1]);
+    if (t && h) return "pass";
+    if (!t && !h) return "MISS both";
+    return t ? "MISS held-out" : "MISS tuning";
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+}  // namespace
+
+TEST(Validation, TableOverEveryRealPhoto) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::string> notes;
+    const auto sources = all_sources(notes);
+    std::set<std::string> catalogue;
+    std::vector<std::string> order;
+    for (const auto& d : check_catalogue()) {
+        catalogue.insert(d.id);
+        order.push_back(d.id);
+    }
+
+    // PD_VALIDATION_CLEAN_ONLY=1: only the clean photos (false alarms), in seconds.
+    const bool clean_only = std::getenv("PD_VALIDATION_CLEAN_ONLY") != nullptr;
+    std::vector<PhotoRun> runs(sources.size());
+    {
+        int threads = 2;
+        if (const char* e = std::getenv("PD_VALIDATION_THREADS")) threads = std::max(1, std::atoi(e));
+        std::atomic<std::size_t> next{0};
+        std::vector<std::thread> pool;
+        for (int i = 0; i < threads; ++i)
+            pool.emplace_back([&] {
+                for (std::size_t k; (k = next++) < sources.size();) runs[k] = run_photo(sources[k], catalogue, clean_only);
+            });
+        for (auto& t : pool) t.join();
+    }
+    const bool verbose = std::getenv("PD_VALIDATION_VERBOSE") != nullptr;
+
+    // Rows: per check, its degradation kinds in the order they were made, then false alarms.
+    std::map<std::string, std::vector<Row>> rows;
+    // For the notes under the table: misses on the tuning photos by (check, kind), and every
+    // clean photo's alarms (q95 value, how many of its three clean variants alarm).
+    std::map<std::pair<std::string, std::string>, std::vector<std::string>> missed_tuning;
+    std::map<std::string, std::vector<double>> clean_values_tuning;
+    struct CleanAlarm { int variants = 0; std::string first; };
+    std::vector<std::pair<std::string, std::map<std::string, CleanAlarm>>> clean_alarms;  // photo -> check -> alarm
+    std::vector<std::string> targets_not_in_catalogue;
+    int photos[2] = {0, 0}, no_face[2] = {0, 0};
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        const auto& s = sources[i];
+        const auto& r = runs[i];
+        EXPECT_TRUE(r.error.empty()) << s.key << ": clean photo cannot be analysed: " << r.error;
+        if (!r.error.empty()) continue;
+        const int col = s.held_out ? 1 : 0;
+        ++photos[col];
+        if (r.no_face) {
+            ++no_face[col];
+            notes.push_back("no face found on clean " + s.key + ": its degradations are not in the table");
+        }
+        for (const auto& m : r.spoiled) {
+            auto& list = rows[m.target];
+            auto it = std::find_if(list.begin(), list.end(), [&](const Row& x) { return !x.false_alarm && x.what == m.kind; });
+            if (it == list.end()) {
+                list.push_back({m.target, m.kind});
+                it = list.end() - 1;
+                it->in_catalogue = catalogue.count(m.target) > 0;
+            }
+            if (!it->in_catalogue) continue;
+            it->col[col].add(alarmed(m.verdict));
+            if (!alarmed(m.verdict) && col == 0)
+                missed_tuning[{m.target, m.kind}].push_back(s.name + (m.label.empty() ? "" : "@" + m.label) + " " +
+                                                            (m.verdict == Verdict::NotAssessable ? "n/a" : fmt_num(m.value, 3)));
+            if (verbose)
+                std::printf("  %-28s %-32s %-6s %-22s %-14s %.3f\n", s.name.c_str(), m.kind.c_str(), m.label.c_str(),
+                            m.target.c_str(), to_string(m.verdict), m.value);
+        }
+        clean_alarms.emplace_back(s.name + (s.held_out ? " (held-out)" : ""), std::map<std::string, CleanAlarm>{});
+        for (const auto& [label, checks] : r.clean) {
+            for (const auto& cr : checks) {
+                auto& list = rows[cr.id];
+                auto it = std::find_if(list.begin(), list.end(), [](const Row& x) { return x.false_alarm; });
+                if (it == list.end()) {
+                    list.push_back({cr.id, "false alarms on clean photos", true});
+                    it = list.end() - 1;
+                }
+                if (alarmed(cr.verdict)) {
+                    auto& ca = clean_alarms.back().second[cr.id];
+                    if (!ca.variants++)
+                        ca.first = label + " " + to_string(cr.verdict) + " " + fmt_num(cr.value, 3) +
+                                   (kTruePositives.count({s.name, cr.id}) ? " TP" : "");
+                }
+                if (kTruePositives.count({s.name, cr.id})) {
+                    ++it->set_aside;
+                    continue;
+                }
+                it->col[col].add(alarmed(cr.verdict));
+                if (col == 0 && label == "q95") clean_values_tuning[cr.id].push_back(cr.value);
+                if (verbose)
+                    std::printf("  %-28s %-32s %-6s %-22s %-14s %.3f\n", s.name.c_str(), "clean", label.c_str(), cr.id.c_str(),
+                                to_string(cr.verdict), cr.value);
+            }
+        }
+    }
+    for (const auto& [id, _] : rows)
+        if (!catalogue.count(id)) order.push_back(id);
+
+    std::printf("\nValidation table (issue 8): %d tuning photos, %d held-out photos; targets: detection >= 95 %% per "
+                "degradation kind, false alarms <= 5 %% per check\n",
+                photos[0], photos[1]);
+    for (const auto& n : notes) std::printf("note: %s\n", n.c_str());
+    std::printf("\n%-22s %-38s %-17s %-17s %s\n", "check", "degradation kind", "tuning", "held-out", "target");
+    int printed = 0;
+    for (const auto& id : order) {
+        auto it = rows.find(id);
+        if (it == rows.end()) continue;
+        // Detection rows first, then the false-alarm row.
+        std::stable_sort(it->second.begin(), it->second.end(), [](const Row& a, const Row& b) { return !a.false_alarm && b.false_alarm; });
+        bool first = true;
+        for (const auto& r : it->second) {
+            const std::string name = first ? id : "";
+            first = false;
+            if (!r.in_catalogue) {
+                std::printf("%-22s %-38s %s\n", name.c_str(), r.what.c_str(), "n/a (check not in catalogue)");
+                continue;
+            }
+            std::string what = r.what;
+            if (r.false_alarm && r.set_aside) what += " (" + std::to_string(r.set_aside) + " TP)";
+            std::printf("%-22s %-38s %-17s %-17s %s\n", name.c_str(), what.c_str(), r.col[0].str().c_str(), r.col[1].str().c_str(),
+                        marker(r).c_str());
+            ++printed;
+        }
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("(%.0f s)\n", secs);
+
+    // For the people recalibrating: misses on the TUNING photos only (photo@strength value).
+    std::printf("\nMisses on the tuning photos (photo@strength measured value; n/a = not assessable)\n");
+    for (const auto& id : order)
+        for (const auto& [key, list] : missed_tuning) {
+            if (key.first != id) continue;
+            std::string line;
+            for (const auto& m : list) line += (line.empty() ? "" : ", ") + m;
+            std::printf("%s / %s: %zu missed (clean median %s): %s\n", id.c_str(), key.second.c_str(), list.size(),
+                        fmt_num(median(clean_values_tuning[id]), 3).c_str(), line.c_str());
+        }
+    // Every clean photo's alarms, to look at: a true positive goes into kTruePositives.
+    std::printf("\nAlarms on clean photos (first variant's verdict and value, variants alarming of 3; TP = named true positive)\n");
+    for (const auto& [photo, alarms] : clean_alarms) {
+        if (alarms.empty()) continue;
+        std::string line;
+        for (const auto& [id, a] : alarms) line += (line.empty() ? "" : "; ") + id + " " + a.first + " " + std::to_string(a.variants) + "/3";
+        std::printf("%s: %s\n", photo.c_str(), line.c_str());
+    }
+
+    EXPECT_GT(printed, 0) << "the validation table is empty";
+    EXPECT_GT(photos[0] + photos[1], 0);
+}
