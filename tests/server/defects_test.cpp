@@ -278,6 +278,27 @@ TEST_P(ServerTest, DefectsRecropBatchRendersOncePerItem) {
     const std::string m = must_respond(client("").metrics(), "metrics").body;
     EXPECT_EQ(metric(m, "photodesk_recrop_renders_total"), 1) << m;
     std::cout << "[ recrop ] " << GetParam() << ": 100 re-crops of one item answered in " << secs << " s\n";
+
+    // The lease is checked before rendering: a re-crop of an item the caller no longer holds
+    // (decided above) or never held (leased to rev2) is a conflict that renders nothing.
+    json other_meta = meta;
+    other_meta["name"] = "重裁二";
+    other_meta["id_number"] = valid_id(501);
+    other_meta["student_no"] = "S501";
+    auto other = must_respond(ing.ingest(other_meta, read_bytes(astronaut_path()), "b.png"), "ingest 2");
+    ASSERT_EQ(other.status, 201) << other.body;
+    const json o = other.json()["submission"];
+    ASSERT_EQ(must_respond(client("rev2").claim({.n = 1, .lease_seconds = 600}), "claim 2").json()["items"].size(), 1u);
+    DecisionInput again = decision(s["id"], "approve_recropped");
+    again.crop = client::Crop{window["x"].get<double>(), window["y"].get<double>(), window["width"].get<double>()};
+    DecisionInput foreign = decision(o["id"], "approve_recropped");
+    foreign.crop = again.crop;
+    const json late = must_respond(rev.push_decisions({again, foreign}), "re-crops not held").json()["results"];
+    ASSERT_EQ(late.size(), 2u) << late.dump();
+    EXPECT_EQ(late[0]["status"], "conflict") << late.dump();
+    EXPECT_EQ(late[1]["status"], "conflict") << late.dump();
+    const std::string m2 = must_respond(client("").metrics(), "metrics").body;
+    EXPECT_EQ(metric(m2, "photodesk_recrop_renders_total"), 1) << "rendered for items not held: " << m2;
 }
 
 }  // namespace
