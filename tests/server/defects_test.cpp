@@ -138,6 +138,20 @@ TEST_P(ServerTest, DefectsExportValidatesBeforeLockingNamesUniquelyAndDefusesFor
     EXPECT_TRUE(z2.names.count(valid_id(211) + ".jpg")) << n2;
     EXPECT_FALSE(z2.names.count(valid_id(210) + ".jpg")) << n2;
     EXPECT_EQ(must_respond(sup.create_export("A", "B"), "again").json()["name"], n1);   // stable
+    // Schools whose names read the same once cleaned for a file name ("C D" and "C_D") too.
+    const auto spaced = seed(1, "C D", "2026", 212);
+    const auto underscored = seed(1, "C_D", "2026", 213);
+    ASSERT_EQ(must_respond(rev.claim({.n = 2, .lease_seconds = 600}), "claim").json()["items"].size(), 2u);
+    must_respond(rev.push_decisions({decision(spaced[0], "approve"), decision(underscored[0], "approve")}), "approve");
+    auto e3 = must_respond(sup.create_export("C D", "2026"), "export C D");
+    auto e4 = must_respond(sup.create_export("C_D", "2026"), "export C_D");
+    ASSERT_EQ(e3.status, 200) << e3.body;
+    ASSERT_EQ(e4.status, 200) << e4.body;
+    const std::string n3 = e3.json()["name"], n4 = e4.json()["name"];
+    EXPECT_NE(n3, n4);
+    const auto z3 = read_zip(must_respond(sup.download_export(n3), "download 3").body, dir_ / "3.zip");
+    EXPECT_TRUE(z3.names.count(valid_id(212) + ".jpg")) << n3 << " was overwritten by " << n4;
+    EXPECT_FALSE(z3.names.count(valid_id(213) + ".jpg")) << n3;
 
     // Item 13: formulas are neutralised and decided_at is the server's time, not the client's.
     auto added = must_respond(admin.add_user("@evil", "reviewer"), "add @evil");
