@@ -49,7 +49,7 @@ Result<domain::ServerSettings> parse_server_settings(std::string_view toml_text,
         s.probe_cache_s = health.int_in("probe_cache_s", 0, 60);
 
         const Node lease = root.table("lease");
-        lease.allow_only({"default_seconds", "min_seconds", "max_seconds", "max_claim"});
+        lease.allow_only({"default_seconds", "min_seconds", "max_seconds", "max_claim", "max_ids"});
         s.lease_min_s = lease.positive_int("min_seconds");
         s.lease_max_s = lease.positive_int("max_seconds");
         s.lease_default_s = lease.positive_int("default_seconds");
@@ -58,10 +58,15 @@ Result<domain::ServerSettings> parse_server_settings(std::string_view toml_text,
         if (s.lease_default_s < s.lease_min_s || s.lease_default_s > s.lease_max_s)
             lease.fail_value("default_seconds", "must be within min_seconds..max_seconds");
         s.max_claim = lease.int_in("max_claim", 1, 10000);
+        s.max_lease_ids = lease.int_in("max_ids", 1, 100000);
+        if (s.max_lease_ids < s.max_claim) lease.fail_value("max_ids", "must be at least lease.max_claim");
 
         const Node decisions = root.table("decisions");
-        decisions.allow_only({"max_batch"});
+        decisions.allow_only({"max_batch", "max_decision_id_chars", "max_note_bytes", "min_crop_width"});
         s.max_batch = decisions.int_in("max_batch", 1, 10000);
+        s.max_decision_id_chars = decisions.int_in("max_decision_id_chars", 36, 1024);
+        s.max_note_bytes = decisions.int_in("max_note_bytes", 1, 1 << 20);
+        s.min_crop_width = decisions.int_in("min_crop_width", 1, 10000);
 
         const Node ingest = root.table("ingest");
         ingest.allow_only({"workers", "thumbnail_width", "spec", "submitted_at_max_skew_seconds"});

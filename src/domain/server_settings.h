@@ -39,9 +39,13 @@ struct ServerSettings {
     int lease_min_s = 1;
     int lease_max_s = 3600;
     int max_claim = 100;                     // items per claim
+    int max_lease_ids = 1000;                // submission ids per renew or release
 
     // [decisions]
     int max_batch = 100;                     // decisions per push
+    int max_decision_id_chars = 128;         // a decision_id is 1..this many bytes
+    int max_note_bytes = 4000;               // a decision's or overturn's note
+    int min_crop_width = 16;                 // px of the original, approve_recropped's crop
 
     // [ingest]
     int ingest_workers = 2;                  // engine jobs at once (server and bulk CLI)

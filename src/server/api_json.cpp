@@ -105,9 +105,10 @@ std::int64_t read_lease_seconds(const Fields& f, const domain::ServerSettings& s
     return f.int_or("lease_seconds", s.lease_default_s, s.lease_min_s, s.lease_max_s);
 }
 
-// A crop is exactly {"x", "y", "width"}, finite numbers, width >= 16; any other key is refused
-// by name, and the stored crop is rebuilt from the three numbers (never the body's object).
-CropWindow read_crop(const Fields& parent) {
+// A crop is exactly {"x", "y", "width"}, finite numbers, width >= [decisions] min_crop_width;
+// any other key is refused by name, and the stored crop is rebuilt from the three numbers
+// (never the body's object).
+CropWindow read_crop(const Fields& parent, const domain::ServerSettings& s) {
     const json& c = parent.object("crop");
     const Fields f(c, parent.path("crop"));
     for (const auto& [key, value] : c.items())
@@ -118,11 +119,12 @@ CropWindow read_crop(const Fields& parent) {
         return c.at(k).get<double>();
     };
     CropWindow w{number("x"), number("y"), number("width")};
-    if (w.width < 16) bad(f.path("width"), "must be at least 16 px");
+    if (w.width < s.min_crop_width)
+        bad(f.path("width"), "must be at least " + std::to_string(s.min_crop_width) + " px");
     return w;
 }
 
-VerdictInput read_verdict(const Fields& f) {
+VerdictInput read_verdict(const Fields& f, const domain::ServerSettings& s) {
     VerdictInput v;
     const std::string verdict = f.str("verdict");
     auto parsed = storage::parse_verdict(verdict);
@@ -130,8 +132,9 @@ VerdictInput read_verdict(const Fields& f) {
     v.verdict = *parsed;
     v.reasons = f.strings_or_empty("reasons");
     v.note = f.str_or("note", "");
-    if (v.note.size() > 4000) bad(f.path("note"), "longer than 4000 bytes");
-    if (v.verdict == storage::Verdict::approve_recropped) v.crop = read_crop(f);
+    if (v.note.size() > size_t(s.max_note_bytes))
+        bad(f.path("note"), "longer than " + std::to_string(s.max_note_bytes) + " bytes");
+    if (v.verdict == storage::Verdict::approve_recropped) v.crop = read_crop(f, s);
     else if (f.has("crop")) bad(f.path("crop"), "only an approve_recropped decision carries a crop");
     return v;
 }
@@ -182,11 +185,11 @@ ClaimRequest read_claim(const json& body, const domain::ServerSettings& s) {
 
 RenewRequest read_renew(const json& body, const domain::ServerSettings& s) {
     const Fields f(body, "");
-    return {f.ids("ids", size_t(s.max_claim) * 10), read_lease_seconds(f, s)};
+    return {f.ids("ids", size_t(s.max_lease_ids)), read_lease_seconds(f, s)};
 }
 
 ReleaseRequest read_release(const json& body, const domain::ServerSettings& s) {
-    return {Fields(body, "").ids("ids", size_t(s.max_claim) * 10)};
+    return {Fields(body, "").ids("ids", size_t(s.max_lease_ids))};
 }
 
 DecisionBatchRequest read_decisions(const json& body, const domain::ServerSettings& s) {
@@ -203,17 +206,18 @@ DecisionBatchRequest read_decisions(const json& body, const domain::ServerSettin
         const Fields d(arr[i], where);
         DecisionRequest x;
         x.decision_id = d.str("decision_id");
-        if (x.decision_id.empty() || x.decision_id.size() > 128) bad(d.path("decision_id"), "must be 1..128 characters");
+        if (x.decision_id.empty() || x.decision_id.size() > size_t(s.max_decision_id_chars))
+            bad(d.path("decision_id"), "must be 1.." + std::to_string(s.max_decision_id_chars) + " characters");
         x.submission_id = d.positive_id("submission_id");
-        x.verdict = read_verdict(d);
+        x.verdict = read_verdict(d, s);
         if (d.has("decided_at")) x.decided_at = d.int_in("decided_at", 0, std::int64_t(1) << 40);
         r.decisions.push_back(std::move(x));
     }
     return r;
 }
 
-OverturnRequest read_overturn(const json& body, std::int64_t submission_id) {
-    return {submission_id, read_verdict(Fields(body, ""))};
+OverturnRequest read_overturn(const json& body, std::int64_t submission_id, const domain::ServerSettings& s) {
+    return {submission_id, read_verdict(Fields(body, ""), s)};
 }
 
 ExportRequest read_export(const json& body) {

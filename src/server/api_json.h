@@ -50,7 +50,8 @@ ClaimRequest read_claim(const nlohmann::json& body, const domain::ServerSettings
 RenewRequest read_renew(const nlohmann::json& body, const domain::ServerSettings& s);
 ReleaseRequest read_release(const nlohmann::json& body, const domain::ServerSettings& s);
 DecisionBatchRequest read_decisions(const nlohmann::json& body, const domain::ServerSettings& s);
-OverturnRequest read_overturn(const nlohmann::json& body, std::int64_t submission_id);
+OverturnRequest read_overturn(const nlohmann::json& body, std::int64_t submission_id,
+                              const domain::ServerSettings& s);
 ExportRequest read_export(const nlohmann::json& body);
 UnlockRequest read_unlock(const nlohmann::json& body, std::string id_number);
 NewUserRequest read_new_user(const nlohmann::json& body);

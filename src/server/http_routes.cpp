@@ -174,9 +174,9 @@ void HttpServer::install_routes() {
         c.send(200, {{"records", records}});
     });
     add("POST", R"(/v1/submissions/([^/]+)/overturn)", "/v1/submissions/{id}/overturn", Access::supervisor,
-        Body::json, [&S](Call& c) {
+        Body::json, [&S, &settings](Call& c) {
             const auto id = path_id(c.req, 1, "submission id");
-            const auto r = take(S.supervision.overturn(c.caller, read_overturn(c.json(), id)));
+            const auto r = take(S.supervision.overturn(c.caller, read_overturn(c.json(), id, settings)));
             c.send(200, {{"applied", r.applied}, {"state", storage::to_string(r.state)}});
         });
     add("GET", "/v1/stats", "/v1/stats", Access::supervisor, Body::none,

@@ -77,5 +77,33 @@ TEST(ServerSettingsConfig, RequestLimitsAndCachesAreRequiredAndValidated) {
     EXPECT_TRUE(parse_with("token_cache_s = 5", "token_cache_s = 0").ok());   // 0: every request
 }
 
+// The request limits that were numbers in src/server (issue 9): in the file, required, checked.
+TEST(ServerSettingsConfig, DecisionAndLeaseLimitsAreInTheFile) {
+    auto s = load_server_settings(test::config_dir());
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->max_note_bytes, 4000);
+    EXPECT_EQ(s->max_decision_id_chars, 128);
+    EXPECT_EQ(s->min_crop_width, 16);
+    EXPECT_EQ(s->max_lease_ids, 1000);
+    for (const char* key : {"max_note_bytes = 4000", "max_decision_id_chars = 128", "min_crop_width = 16",
+                            "max_ids = 1000"}) {
+        const std::string k = std::string(key).substr(0, std::string(key).find(' '));
+        auto r = parse_with(key, "");
+        ASSERT_FALSE(r.ok()) << key;
+        EXPECT_NE(r.error().message.find(k), std::string::npos) << r.error().message;
+    }
+    EXPECT_CONFIG_ERROR(parse_with("max_note_bytes = 4000", "max_note_bytes = 0"),
+                        "decisions.max_note_bytes = 0: must be within");
+    EXPECT_CONFIG_ERROR(parse_with("max_decision_id_chars = 128", "max_decision_id_chars = 8"),
+                        "decisions.max_decision_id_chars = 8: must be within");
+    EXPECT_CONFIG_ERROR(parse_with("min_crop_width = 16", "min_crop_width = \"16\""), "decisions.min_crop_width");
+    EXPECT_CONFIG_ERROR(parse_with("max_ids = 1000", "max_ids = 10"), "lease.max_ids = 10: must be at least lease.max_claim");
+    EXPECT_CONFIG_ERROR(parse_with("max_note_bytes = 4000", "max_note_bytes = 4000\nmax_notes = 1"),
+                        "unknown key 'decisions.max_notes'");
+    auto wider = parse_with("min_crop_width = 16", "min_crop_width = 64");
+    ASSERT_TRUE(wider.ok()) << wider.error().message;
+    EXPECT_EQ(wider->min_crop_width, 64);
+}
+
 }  // namespace
 }  // namespace pd::config

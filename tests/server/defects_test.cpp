@@ -138,6 +138,20 @@ TEST_P(ServerTest, DefectsExportValidatesBeforeLockingNamesUniquelyAndDefusesFor
     EXPECT_TRUE(z2.names.count(valid_id(211) + ".jpg")) << n2;
     EXPECT_FALSE(z2.names.count(valid_id(210) + ".jpg")) << n2;
     EXPECT_EQ(must_respond(sup.create_export("A", "B"), "again").json()["name"], n1);   // stable
+    // Schools whose names read the same once cleaned for a file name ("C D" and "C_D") too.
+    const auto spaced = seed(1, "C D", "2026", 212);
+    const auto underscored = seed(1, "C_D", "2026", 213);
+    ASSERT_EQ(must_respond(rev.claim({.n = 2, .lease_seconds = 600}), "claim").json()["items"].size(), 2u);
+    must_respond(rev.push_decisions({decision(spaced[0], "approve"), decision(underscored[0], "approve")}), "approve");
+    auto e3 = must_respond(sup.create_export("C D", "2026"), "export C D");
+    auto e4 = must_respond(sup.create_export("C_D", "2026"), "export C_D");
+    ASSERT_EQ(e3.status, 200) << e3.body;
+    ASSERT_EQ(e4.status, 200) << e4.body;
+    const std::string n3 = e3.json()["name"], n4 = e4.json()["name"];
+    EXPECT_NE(n3, n4);
+    const auto z3 = read_zip(must_respond(sup.download_export(n3), "download 3").body, dir_ / "3.zip");
+    EXPECT_TRUE(z3.names.count(valid_id(212) + ".jpg")) << n3 << " was overwritten by " << n4;
+    EXPECT_FALSE(z3.names.count(valid_id(213) + ".jpg")) << n3;
 
     // Item 13: formulas are neutralised and decided_at is the server's time, not the client's.
     auto added = must_respond(admin.add_user("@evil", "reviewer"), "add @evil");
@@ -278,6 +292,27 @@ TEST_P(ServerTest, DefectsRecropBatchRendersOncePerItem) {
     const std::string m = must_respond(client("").metrics(), "metrics").body;
     EXPECT_EQ(metric(m, "photodesk_recrop_renders_total"), 1) << m;
     std::cout << "[ recrop ] " << GetParam() << ": 100 re-crops of one item answered in " << secs << " s\n";
+
+    // The lease is checked before rendering: a re-crop of an item the caller no longer holds
+    // (decided above) or never held (leased to rev2) is a conflict that renders nothing.
+    json other_meta = meta;
+    other_meta["name"] = "重裁二";
+    other_meta["id_number"] = valid_id(501);
+    other_meta["student_no"] = "S501";
+    auto other = must_respond(ing.ingest(other_meta, read_bytes(astronaut_path()), "b.png"), "ingest 2");
+    ASSERT_EQ(other.status, 201) << other.body;
+    const json o = other.json()["submission"];
+    ASSERT_EQ(must_respond(client("rev2").claim({.n = 1, .lease_seconds = 600}), "claim 2").json()["items"].size(), 1u);
+    DecisionInput again = decision(s["id"], "approve_recropped");
+    again.crop = client::Crop{window["x"].get<double>(), window["y"].get<double>(), window["width"].get<double>()};
+    DecisionInput foreign = decision(o["id"], "approve_recropped");
+    foreign.crop = again.crop;
+    const json late = must_respond(rev.push_decisions({again, foreign}), "re-crops not held").json()["results"];
+    ASSERT_EQ(late.size(), 2u) << late.dump();
+    EXPECT_EQ(late[0]["status"], "conflict") << late.dump();
+    EXPECT_EQ(late[1]["status"], "conflict") << late.dump();
+    const std::string m2 = must_respond(client("").metrics(), "metrics").body;
+    EXPECT_EQ(metric(m2, "photodesk_recrop_renders_total"), 1) << "rendered for items not held: " << m2;
 }
 
 }  // namespace

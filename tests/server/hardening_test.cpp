@@ -309,5 +309,52 @@ TEST_P(ServerTest, HardeningFormEncodedJsonIsJson) {
     for (const auto& x : j["results"]) EXPECT_EQ(x["status"], "applied") << x.dump();
 }
 
+// [SECTION] limits from the settings
+
+// The request limits are [decisions] and [lease] keys of server.toml, not numbers in the code.
+TEST_P(ServerTest, HardeningRequestLimitsComeFromTheSettings) {
+    restart_with_settings(
+        {{"min_crop_width", "64"}, {"max_note_bytes", "10"}, {"max_decision_id_chars", "40"}, {"max_ids", "150"}});
+    const auto ids = seed(1);
+    auto rev = client("rev1");
+    ASSERT_EQ(must_respond(rev.claim({.n = 1, .lease_seconds = 600}), "claim").json()["items"].size(), 1u);
+    auto push = [&](const json& d) { return must_respond(rev.post_json("/v1/decisions", {{"decisions", {d}}}), "push"); };
+
+    json narrow = decision(ids[0], "approve_recropped");
+    narrow["crop"] = {{"x", 1.0}, {"y", 2.0}, {"width", 63.0}};
+    auto r = push(narrow);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.json()["error"].value("field", ""), "decisions[0].crop.width") << r.body;
+    EXPECT_NE(r.error_message().find("64"), std::string::npos) << r.body;
+
+    json noted = decision(ids[0], "reject");
+    noted["reasons"] = {"other"};
+    noted["note"] = std::string(11, 'n');
+    r = push(noted);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.json()["error"].value("field", ""), "decisions[0].note") << r.body;
+
+    json long_id = decision(ids[0], "approve");
+    long_id["decision_id"] = std::string(41, 'd');
+    r = push(long_id);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.json()["error"].value("field", ""), "decisions[0].decision_id") << r.body;
+
+    std::vector<std::int64_t> many(151);
+    for (size_t i = 0; i < many.size(); ++i) many[i] = ids[0] + std::int64_t(i);
+    auto renew = must_respond(rev.post_json("/v1/leases/renew", {{"ids", many}}), "renew 151");
+    EXPECT_EQ(renew.status, 400) << renew.body;
+    EXPECT_EQ(renew.json()["error"].value("field", ""), "ids") << renew.body;
+    many.resize(150);
+    EXPECT_EQ(must_respond(rev.post_json("/v1/leases/renew", {{"ids", many}}), "renew 150").status, 200);
+
+    // At the limits, the decision applies.
+    noted["note"] = std::string(10, 'n');
+    noted["decision_id"] = std::string(40, 'd');
+    r = push(noted);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["results"][0]["status"], "applied") << r.body;
+}
+
 }  // namespace
 }  // namespace pd::test
