@@ -150,11 +150,18 @@ TEST(FaceDetection, CleanSinglePortraitsHaveNoOtherFaces) {
     PD_REQUIRE_SHARED_PORTRAITS(photos);
     photos.push_back(test::astronaut_path());
     for (const auto& p : photos) {
-        SCOPED_TRACE(p.string());
-        const auto o = standardize(test::load_bgr(p.string()));
-        ASSERT_TRUE(o.analysis.has_face());
-        const auto& r = test::find_check(o.checks, "other_faces");
-        EXPECT_EQ(r.verdict, Verdict::Pass) << r.detail << "; " << faces_summary(o.analysis);
+        // As they are and at 80 % (the degradation suite's clean variants): the cascade's
+        // false alarms come and go with the scale.
+        const cv::Mat bgr = test::load_bgr(p.string());
+        cv::Mat small;
+        cv::resize(bgr, small, cv::Size(), 0.8, 0.8, cv::INTER_AREA);
+        for (const cv::Mat& m : {bgr, small}) {
+            SCOPED_TRACE(p.filename().string() + (m.cols == bgr.cols ? "" : " at 80 %"));
+            const auto o = standardize(m);
+            ASSERT_TRUE(o.analysis.has_face());
+            const auto& r = test::find_check(o.checks, "other_faces");
+            EXPECT_EQ(r.verdict, Verdict::Pass) << r.detail << "; " << faces_summary(o.analysis);
+        }
     }
 }
 
