@@ -28,6 +28,8 @@ struct EngineSettings {
     std::string cascade;               // OpenCV cascade file, a second opinion on other faces
     int cascade_long_side = 0;         // ... run on a grey copy this long (px)
     int cascade_min_face_px = 0;       // ... smallest box at that size (px)
+    int cascade_max_face_px = 0;       // ... largest (bigger faces are HOG's)
+    double cascade_scale_step = 1.1;   // ... pyramid step between window sizes
     int cascade_min_neighbours = 0;    // ... overlapping hits needed (0 = cascade off)
 
     // [matte]

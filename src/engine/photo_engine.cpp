@@ -193,6 +193,8 @@ void PhotoEngine::add_small_faces(const cv::Mat& img, int detect_long_side, std:
         CascadeParams cp;
         cp.detect_long_side = st.cascade_long_side;
         cp.min_face_px = st.cascade_min_face_px;
+        cp.max_face_px = st.cascade_max_face_px;
+        cp.scale_step = st.cascade_scale_step;
         cp.min_neighbours = st.cascade_min_neighbours;
         for (const auto& r : cascade_->detect(img, cp)) {
             if (mostly_inside(r, head)) continue;

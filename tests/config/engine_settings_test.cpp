@@ -41,6 +41,8 @@ small_face_upsample = 1.0
 cascade = "/usr/share/opencv4/lbpcascades/lbpcascade_frontalface_improved.xml"
 cascade_long_side = 512
 cascade_min_face_px = 30
+cascade_max_face_px = 120
+cascade_scale_step = 1.2
 cascade_min_neighbours = 4
 [matte]
 matte_long_side = 320

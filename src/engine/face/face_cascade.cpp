@@ -56,7 +56,8 @@ std::vector<cv::Rect2f> FaceCascade::detect(const cv::Mat& bgr, const CascadePar
     cv::equalizeHist(grey, grey);
     std::vector<cv::Rect> hits;
     auto c = borrow();
-    c->detectMultiScale(grey, hits, p.scale_step, p.min_neighbours, 0, cv::Size(p.min_face_px, p.min_face_px));
+    c->detectMultiScale(grey, hits, p.scale_step, p.min_neighbours, 0, cv::Size(p.min_face_px, p.min_face_px),
+                        cv::Size(p.max_face_px, p.max_face_px));
     give_back(std::move(c));
     std::vector<cv::Rect2f> out;
     for (const auto& r : hits) {

@@ -21,6 +21,8 @@ namespace pd::engine {
 struct CascadeParams {
     int detect_long_side = 512;  // the cascade runs on a grey copy this long (no enlarging)
     int min_face_px = 32;        // smallest box at that size (px)
+    int max_face_px = 0;         // largest (0 = no limit): the small windows cost the most,
+                                 // but each extra size still costs a pass
     int min_neighbours = 4;      // overlapping hits needed to keep a box: higher, fewer false alarms
     double scale_step = 1.1;     // pyramid step between window sizes
 };
