@@ -1,7 +1,11 @@
 // config/engine.toml -> domain::EngineSettings.
 //   [engine] version = 1
 //   [decode] max_pixels = 100000000, max_file_mb = 60, analysis_long_side = 1600
-//   [face]   detect_long_side = 640, final_detect_long_side = 320, min_face_px = 40
+//   [face]   detect_long_side = 640, final_detect_long_side = 320, min_face_px = 40,
+//            retry_upsample = 2.0, rotate_when_no_face = true, small_face_upsample = 2.0,
+//            cascade = "/usr/share/opencv4/...xml", cascade_long_side = 512,
+//            cascade_min_face_px = 30, cascade_max_face_px = 120, cascade_scale_step = 1.2,
+//            cascade_min_neighbours = 5 (0 = no cascade)
 //   [matte]  matte_long_side = 320, forehead_lift = 0.36
 // Every value is a positive integer; min_face_px must be below detect_long_side.
 #include "config/config.h"
@@ -28,12 +32,26 @@ Result<domain::EngineSettings> parse_engine_settings(std::string_view toml_text,
         s.analysis_long_side = decode.positive_int("analysis_long_side");
 
         const Node face = root.table("face");
-        face.allow_only({"detect_long_side", "final_detect_long_side", "min_face_px"});
+        face.allow_only({"detect_long_side", "final_detect_long_side", "min_face_px", "retry_upsample",
+                         "rotate_when_no_face", "small_face_upsample", "cascade", "cascade_long_side",
+                         "cascade_min_face_px", "cascade_max_face_px", "cascade_scale_step",
+                         "cascade_min_neighbours"});
         s.detect_long_side = face.positive_int("detect_long_side");
         s.final_detect_long_side = face.positive_int("final_detect_long_side");
         s.min_face_px = face.positive_int("min_face_px");
         if (s.min_face_px >= s.detect_long_side)
             face.fail_value("min_face_px", "must be below face.detect_long_side = " + std::to_string(s.detect_long_side));
+        s.retry_upsample = face.number_in("retry_upsample", 1, 4);
+        s.rotate_when_no_face = face.boolean("rotate_when_no_face", false);
+        s.small_face_upsample = face.number_in("small_face_upsample", 1, 4);
+        s.cascade = face.string("cascade");
+        s.cascade_long_side = face.positive_int("cascade_long_side");
+        s.cascade_min_face_px = face.positive_int("cascade_min_face_px");
+        s.cascade_max_face_px = face.positive_int("cascade_max_face_px");
+        if (s.cascade_max_face_px < s.cascade_min_face_px)
+            face.fail_value("cascade_max_face_px", "must be at least face.cascade_min_face_px");
+        s.cascade_scale_step = face.number_in("cascade_scale_step", 1.01, 2);
+        s.cascade_min_neighbours = face.int_in("cascade_min_neighbours", 0, 100);
 
         const Node matte = root.table("matte");
         matte.allow_only({"matte_long_side", "forehead_lift"});

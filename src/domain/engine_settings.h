@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace pd::domain {
 
@@ -20,6 +21,16 @@ struct EngineSettings {
     int final_detect_long_side = 0;    // ... and this long on a photo already at the spec size,
                                        // whose face is known to be 180-300 px wide
     int min_face_px = 0;               // faces narrower than this at detection scale are ignored
+    double retry_upsample = 1;         // no face: HOG again on a copy this many times larger
+    bool rotate_when_no_face = false;  // still none: the photo turned 90 CW, 90 CCW, 180
+    double small_face_upsample = 1;    // other faces: HOG outside the subject's head on a copy
+                                       // this many times larger (1 = no such pass)
+    std::string cascade;               // OpenCV cascade file, a second opinion on other faces
+    int cascade_long_side = 0;         // ... run on a grey copy this long (px)
+    int cascade_min_face_px = 0;       // ... smallest box at that size (px)
+    int cascade_max_face_px = 0;       // ... largest (bigger faces are HOG's)
+    double cascade_scale_step = 1.1;   // ... pyramid step between window sizes
+    int cascade_min_neighbours = 0;    // ... overlapping hits needed (0 = cascade off)
 
     // [matte]
     int matte_long_side = 0;           // the matte is computed at this size then refined

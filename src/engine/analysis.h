@@ -14,7 +14,12 @@
 namespace pd::engine {
 
 struct SourceAnalysis {
-    DecodedImage decoded;         // facts, EXIF; pixels possibly DCT-scaled
+    DecodedImage decoded;         // facts, EXIF; pixels possibly DCT-scaled (and turned, below)
+
+    // Degrees (90, 180, 270) the decoded pixels were turned clockwise because no face was
+    // found upright: a photo lying on its side with no EXIF orientation to say so. Everything
+    // below, and the spec photo, is in the turned (upright) frame; 0 when not turned.
+    int turned_clockwise = 0;
 
     // The working image: the decoded pixels resized so the face is about the width it will
     // have in the output (never enlarged). Landmarks, matte and crop live in its coordinates.

@@ -61,7 +61,13 @@ Result<PhotoEngine> PhotoEngine::create(EngineConfig config, std::shared_ptr<con
     if (!faces) return make_error(ErrorCode::InvalidArgument, "PhotoEngine needs a face model");
     warm_up_opencv_tables();
     if (auto st = validate_check_settings(config.checks); !st) return st.error();
-    return PhotoEngine(std::move(config), std::move(faces));
+    std::shared_ptr<const FaceCascade> cascade;
+    if (config.settings.cascade_min_neighbours > 0) {
+        auto c = FaceCascade::load(config.settings.cascade);
+        if (!c) return c.error();
+        cascade = std::move(c.value());
+    }
+    return PhotoEngine(std::move(config), std::move(faces), std::move(cascade));
 }
 
 // The engine's outer edge: OpenCV and dlib report broken invariants by throwing. Whatever
@@ -113,7 +119,27 @@ Result<SourceAnalysis> PhotoEngine::analyze_impl(std::span<const std::uint8_t> b
     constexpr int kMinSide = 32;
     std::vector<Face> faces;
     if (std::min(analysis.cols, analysis.rows) >= kMinSide) {
-        faces = faces_->detect(analysis, keep_size ? st.final_detect_long_side : st.detect_long_side, st.min_face_px);
+        const int detect_long_side = keep_size ? st.final_detect_long_side : st.detect_long_side;
+        faces = faces_->detect(analysis, detect_long_side, st.min_face_px);
+        // A subject under HOG's 80 px window at the detection size: a larger copy.
+        if (faces.empty() && st.retry_upsample > 1) {
+            faces = faces_->detect_upsampled(analysis, detect_long_side, st.min_face_px, st.retry_upsample);
+        }
+        // A photo lying on its side that no EXIF orientation turns: the same turns as the
+        // decoder applies for orientations 6, 8 and 3, at the detection size only.
+        if (faces.empty() && st.rotate_when_no_face) {
+            for (const auto& [degrees, orientation] : {std::pair{90, 6}, std::pair{270, 8}, std::pair{180, 3}}) {
+                cv::Mat turned = apply_exif_orientation(analysis, orientation);
+                faces = faces_->detect(turned, detect_long_side, st.min_face_px);
+                if (faces.empty()) continue;
+                a.turned_clockwise = degrees;
+                a.decoded.bgr = analysis.data == a.decoded.bgr.data ? turned : apply_exif_orientation(a.decoded.bgr, orientation);
+                if (!a.decoded.alpha.empty()) a.decoded.alpha = apply_exif_orientation(a.decoded.alpha, orientation);
+                analysis = turned;
+                break;
+            }
+        }
+        if (!faces.empty() && !keep_size) add_small_faces(analysis, detect_long_side, faces);
     }
     double wscale = 1.0;
     if (!keep_size && !faces.empty()) {
@@ -149,6 +175,41 @@ Result<SourceAnalysis> PhotoEngine::analyze_impl(std::span<const std::uint8_t> b
     }
     a.head = measure_head(a.subject(), std::max(a.crown_row, 0));
     return a;
+}
+
+// True when most of `f` lies inside `r`.
+static bool mostly_inside(const cv::Rect2f& f, const cv::Rect2f& r) { return (f & r).area() > 0.3 * f.area(); }
+
+void PhotoEngine::add_small_faces(const cv::Mat& img, int detect_long_side, std::vector<Face>& faces) const {
+    const auto& st = cfg_.settings;
+    // The subject's head: its face box grown over hair and ears. Small faces are looked for
+    // everywhere else.
+    const cv::Rect2f b = faces.front().box;
+    const cv::Rect2f head(b.x - 0.4f * b.width, b.y - 0.6f * b.height, 1.8f * b.width, 1.9f * b.height);
+    std::vector<Face> found;
+    if (st.small_face_upsample > 1) {
+        found = faces_->detect_upsampled(img, detect_long_side, st.min_face_px, st.small_face_upsample, head);
+    }
+    if (cascade_) {
+        CascadeParams cp;
+        cp.detect_long_side = st.cascade_long_side;
+        cp.min_face_px = st.cascade_min_face_px;
+        cp.max_face_px = st.cascade_max_face_px;
+        cp.scale_step = st.cascade_scale_step;
+        cp.min_neighbours = st.cascade_min_neighbours;
+        for (const auto& r : cascade_->detect(img, cp)) {
+            if (mostly_inside(r, head)) continue;
+            Face f = faces_->fit(img, r);
+            f.source = FaceSource::Cascade;
+            found.push_back(f);
+        }
+    }
+    for (const auto& f : found) {
+        const bool known = std::any_of(faces.begin(), faces.end(), [&](const Face& g) {
+            return mostly_inside(f.box, g.box) || mostly_inside(g.box, f.box);
+        });
+        if (!known) faces.push_back(f);
+    }
 }
 
 bool PhotoEngine::is_final_size(const SourceAnalysis& a) const {

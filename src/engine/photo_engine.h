@@ -2,6 +2,7 @@
 // spec photo plus the automated checks, or checks a photo that is already standardized.
 //
 //   analyze()  decode -> working image -> faces + landmarks -> person matte -> crown
+//              (no face upright: a larger copy, then the photo turned; see analysis.h)
 //   plan()     crop window that meets the spec (or the exact reason it cannot)
 //   render()   composite on the spec background + encode; re-crops call only this
 //   check()    every configured automated check
@@ -21,6 +22,7 @@
 #include "domain/spec_profile.h"
 #include "engine/analysis.h"
 #include "engine/checks/check_registry.h"
+#include "engine/face/face_cascade.h"
 #include "engine/render/render.h"
 
 namespace pd::engine {
@@ -68,14 +70,18 @@ public:
     bool is_final_size(const SourceAnalysis& a) const;
 
 private:
-    PhotoEngine(EngineConfig cfg, std::shared_ptr<const FaceModel> faces)
-        : cfg_(std::move(cfg)), faces_(std::move(faces)) {}
+    PhotoEngine(EngineConfig cfg, std::shared_ptr<const FaceModel> faces, std::shared_ptr<const FaceCascade> cascade)
+        : cfg_(std::move(cfg)), faces_(std::move(faces)), cascade_(std::move(cascade)) {}
     Result<SourceAnalysis> analyze_impl(std::span<const std::uint8_t> bytes, bool keep_size) const;
     Result<StandardizeOutcome> standardize_impl(std::span<const std::uint8_t> bytes) const;
     Result<StandardizeOutcome> check_final_impl(std::span<const std::uint8_t> bytes) const;
 
+    // Faces beside the subject too small for the plain HOG pass; appended to `faces`.
+    void add_small_faces(const cv::Mat& img, int detect_long_side, std::vector<Face>& faces) const;
+
     EngineConfig cfg_;
     std::shared_ptr<const FaceModel> faces_;
+    std::shared_ptr<const FaceCascade> cascade_;  // null when [face] cascade_min_neighbours = 0
 };
 
 }  // namespace pd::engine

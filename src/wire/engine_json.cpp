@@ -75,10 +75,16 @@ json report_json(const engine::StandardizeOutcome& o, const domain::SpecProfile&
         j["exif"] = {{"orientation", exif.orientation}, {"make", exif.make},         {"model", exif.model},
                      {"lens_model", exif.lens_model},   {"software", exif.software}, {"datetime_original", exif.datetime_original}};
     }
-    j["working"] = {{"width", a.working.cols}, {"height", a.working.rows}, {"per_original_px", a.working_per_original}};
+    // turned_clockwise: degrees the photo was turned because no face was found upright (no
+    // EXIF orientation said so); the working image and the crop are in the turned frame.
+    j["working"] = {{"width", a.working.cols}, {"height", a.working.rows}, {"per_original_px", a.working_per_original},
+                    {"turned_clockwise", a.turned_clockwise}};
     j["faces"] = json::array();
     for (const auto& f : a.faces) {
-        j["faces"].push_back({{"box", {f.box.x, f.box.y, f.box.width, f.box.height}}, {"score", f.score}, {"face_width", f.face_width()}});
+        const char* by = f.source == engine::FaceSource::Cascade ? "cascade"
+                         : f.source == engine::FaceSource::HogUpsampled ? "hog_upsampled" : "hog";
+        j["faces"].push_back({{"box", {f.box.x, f.box.y, f.box.width, f.box.height}}, {"score", f.score},
+                              {"face_width", f.face_width()}, {"found_by", by}});
     }
     if (a.has_face()) {
         // The subject's 68 points (iBUG order) in working-image pixels, like the faces' boxes.

@@ -19,6 +19,9 @@ TEST(EngineSettingsConfig, RepositoryFile) {
     EXPECT_EQ(s->detect_long_side, 512);
     EXPECT_EQ(s->final_detect_long_side, 320);
     EXPECT_EQ(s->min_face_px, 40);
+    EXPECT_EQ(s->retry_upsample, 2.0);
+    EXPECT_TRUE(s->rotate_when_no_face);
+    EXPECT_GT(s->cascade_min_neighbours, 0);
     EXPECT_EQ(s->matte_long_side, 320);
     EXPECT_DOUBLE_EQ(s->forehead_lift, 0.36);
 }
@@ -33,6 +36,15 @@ analysis_long_side = 1600
 detect_long_side = 640
 final_detect_long_side = 320
 min_face_px = 40
+retry_upsample = 2.0
+rotate_when_no_face = true
+small_face_upsample = 1.0
+cascade = "/usr/share/opencv4/lbpcascades/lbpcascade_frontalface_improved.xml"
+cascade_long_side = 512
+cascade_min_face_px = 30
+cascade_max_face_px = 120
+cascade_scale_step = 1.2
+cascade_min_neighbours = 4
 [matte]
 matte_long_side = 320
 forehead_lift = 0.36
@@ -40,6 +52,14 @@ forehead_lift = 0.36
 
 Result<domain::EngineSettings> parse_with(std::string_view from, std::string_view to) {
     return parse_engine_settings(replace_once(kEngine, from, to), "engine.toml");
+}
+
+TEST(EngineSettingsConfig, FaceSearchValuesAreChecked) {
+    EXPECT_CONFIG_ERROR(parse_with("retry_upsample = 2.0", "retry_upsample = 0.5"), "face.retry_upsample");
+    EXPECT_CONFIG_ERROR(parse_with("cascade_min_neighbours = 4", "cascade_min_neighbours = -1"),
+                        "face.cascade_min_neighbours");
+    EXPECT_CONFIG_ERROR(parse_with("cascade_long_side = 512", "cascade_long_sides = 512"),
+                        "unknown key 'face.cascade_long_sides'");
 }
 
 TEST(EngineSettingsConfig, EveryValueMustBePositive) {

@@ -83,10 +83,13 @@ void other_faces(const CheckContext& c, const domain::CheckConfig& cfg, CheckRes
     int others = 0;
     std::string scores;
     for (size_t i = 1; i < faces.size(); ++i) {
-        if (faces[i].face_width() >= min_w && faces[i].score >= cfg.params.at("min_score")) {
+        // A cascade face has no HOG score: the cascade's own threshold (min_neighbours in
+        // engine.toml) already kept it.
+        const bool cascade = faces[i].source == FaceSource::Cascade;
+        if (faces[i].face_width() >= min_w && (cascade || faces[i].score >= cfg.params.at("min_score"))) {
             ++others;
             r.geometry.rects.push_back(faces[i].box);
-            scores += (scores.empty() ? "" : ", ") + fmt_num(faces[i].score, 2);
+            scores += (scores.empty() ? "" : ", ") + (cascade ? std::string("cascade") : fmt_num(faces[i].score, 2));
         }
     }
     r.value = others;

@@ -146,46 +146,89 @@ Face FaceModel::fit(const cv::Mat& bgr, const cv::Rect2f& box) const {
     return to_face(impl_->predictor(img, r), box, 0);
 }
 
-std::vector<Face> FaceModel::detect(const cv::Mat& bgr, int detect_long_side, int min_face_px) const {
-    CV_Assert(bgr.type() == CV_8UC3 && !bgr.empty());
+// `bgr` resized so its long side is `target` (px): shrinking by the integer part with INTER_AREA
+// (fast only for integer factors) then a mild bilinear step; enlarging bilinearly.
+static cv::Mat resize_long_side(const cv::Mat& bgr, int target) {
     const int long_side = std::max(bgr.cols, bgr.rows);
-    double scale = 1.0;
-    cv::Mat small = bgr;
-    if (detect_long_side > 0 && long_side > detect_long_side) {
-        scale = double(detect_long_side) / long_side;
-        const cv::Size dsize(std::max(1, int(bgr.cols * scale)), std::max(1, int(bgr.rows * scale)));
-        // INTER_AREA is fast only for integer factors: shrink by the integer part, then finish
-        // with a mild bilinear step.
-        const int n = int(1.0 / scale);
-        cv::Mat step = bgr;
-        if (n >= 2) cv::resize(bgr, step, cv::Size(std::max(1, bgr.cols / n), std::max(1, bgr.rows / n)), 0, 0, cv::INTER_AREA);
-        if (step.size() != dsize) cv::resize(step, small, dsize, 0, 0, cv::INTER_LINEAR);
-        else small = step;
-        scale = double(small.cols) / bgr.cols;
+    if (target <= 0 || target == long_side) return bgr;
+    const double scale = double(target) / long_side;
+    const cv::Size dsize(std::max(1, int(bgr.cols * scale)), std::max(1, int(bgr.rows * scale)));
+    if (scale > 1) {
+        cv::Mat out;
+        cv::resize(bgr, out, dsize, 0, 0, cv::INTER_LINEAR);
+        return out;
     }
+    const int n = int(1.0 / scale);
+    cv::Mat step = bgr;
+    if (n >= 2) cv::resize(bgr, step, cv::Size(std::max(1, bgr.cols / n), std::max(1, bgr.rows / n)), 0, 0, cv::INTER_AREA);
+    if (step.size() == dsize) return step;
+    cv::Mat out;
+    cv::resize(step, out, dsize, 0, 0, cv::INTER_LINEAR);
+    return out;
+}
+
+// HOG on `small` (a resized copy of `full`, `scale` = small px per full px), landmarks fitted on
+// `full`. `offset` is where `small` sits in the resized frame when it is a crop of it.
+static std::vector<Face> run_hog(const dlib::shape_predictor& predictor, Detector& det, const cv::Mat& full_in, cv::Mat small, double scale,
+                          cv::Point offset, int min_width, FaceSource source) {
     // cv_image wraps the pixels without copying; it needs a continuous 8UC3 Mat.
     if (!small.isContinuous()) small = small.clone();
     dlib::cv_image<dlib::bgr_pixel> small_img(cvIplImage(small));
-
     std::vector<dlib::rect_detection> dets;
-    {
-        auto det = impl_->borrow();
-        (*det)(small_img, dets);
-        impl_->give_back(std::move(det));
-    }
+    det(small_img, dets);
 
-    cv::Mat full = bgr.isContinuous() ? bgr : bgr.clone();
+    cv::Mat full = full_in.isContinuous() ? full_in : full_in.clone();
     dlib::cv_image<dlib::bgr_pixel> full_img(cvIplImage(full));
     std::vector<Face> faces;
     for (const auto& d : dets) {
-        if (d.rect.width() < unsigned(min_face_px)) continue;
+        if (d.rect.width() < unsigned(min_width)) continue;
         const float inv = float(1.0 / scale);
-        cv::Rect2f box(d.rect.left() * inv, d.rect.top() * inv, d.rect.width() * inv, d.rect.height() * inv);
+        cv::Rect2f box((d.rect.left() + offset.x) * inv, (d.rect.top() + offset.y) * inv, d.rect.width() * inv,
+                       d.rect.height() * inv);
         dlib::rectangle r(long(box.x), long(box.y), long(box.x + box.width), long(box.y + box.height));
-        faces.push_back(to_face(impl_->predictor(full_img, r), box, d.detection_confidence));
+        Face f = to_face(predictor(full_img, r), box, d.detection_confidence);
+        f.source = source;
+        faces.push_back(f);
     }
     std::sort(faces.begin(), faces.end(),
               [](const Face& a, const Face& b) { return a.face_width() > b.face_width(); });
+    return faces;
+}
+
+std::vector<Face> FaceModel::detect(const cv::Mat& bgr, int detect_long_side, int min_face_px) const {
+    CV_Assert(bgr.type() == CV_8UC3 && !bgr.empty());
+    const int long_side = std::max(bgr.cols, bgr.rows);
+    const cv::Mat small = detect_long_side > 0 && long_side > detect_long_side ? resize_long_side(bgr, detect_long_side) : bgr;
+    const double scale = double(small.cols) / bgr.cols;
+    auto det = impl_->borrow();
+    auto faces = run_hog(impl_->predictor, *det, bgr, small, scale, {0, 0}, min_face_px, FaceSource::Hog);
+    impl_->give_back(std::move(det));
+    return faces;
+}
+
+std::vector<Face> FaceModel::detect_upsampled(const cv::Mat& bgr, int detect_long_side, int min_face_px, double upsample,
+                                              const cv::Rect2f& exclude) const {
+    CV_Assert(bgr.type() == CV_8UC3 && !bgr.empty() && upsample >= 1);
+    const int long_side = std::max(bgr.cols, bgr.rows);
+    const int base = detect_long_side > 0 ? std::min(long_side, detect_long_side) : long_side;
+    cv::Mat big = resize_long_side(bgr, int(std::lround(base * upsample)));
+    const double scale = double(big.cols) / bgr.cols;
+    cv::Rect roi(0, 0, big.cols, big.rows);
+    if (!exclude.empty()) {
+        // Blank the excluded area with its mean colour (no edges, so no HOG response) on a
+        // private copy when `big` still shares the caller's pixels.
+        if (big.data == bgr.data) big = big.clone();
+        const cv::Rect ex = cv::Rect(int(exclude.x * scale), int(exclude.y * scale), int(exclude.width * scale),
+                                     int(exclude.height * scale)) & roi;
+        if (!ex.empty()) big(ex).setTo(cv::mean(big(ex)));
+    }
+    auto det = impl_->borrow();
+    auto faces = run_hog(impl_->predictor, *det, bgr, big(roi), scale, roi.tl(), int(std::lround(min_face_px * upsample)),
+                         FaceSource::HogUpsampled);
+    impl_->give_back(std::move(det));
+    if (!exclude.empty()) {
+        std::erase_if(faces, [&](const Face& f) { return (f.box & exclude).area() > 0.3 * f.box.area(); });
+    }
     return faces;
 }
 

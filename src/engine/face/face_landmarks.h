@@ -29,9 +29,18 @@ inline constexpr int kMouthLeft = 48, kMouthRight = 54;
 inline constexpr int kInnerLipTop = 62, kInnerLipBottom = 66;
 }  // namespace lm
 
+// Which pass found a face. Only `Hog` faces can be the subject's first candidates; the others
+// come from the searches that run when the plain pass is not enough (see PhotoEngine).
+enum class FaceSource {
+    Hog,           // HOG at the detection size
+    HogUpsampled,  // HOG on a larger copy (nothing found at the detection size, or small faces)
+    Cascade,       // OpenCV's cascade (small other faces); `score` is 0
+};
+
 struct Face {
     cv::Rect2f box;                       // detector box, input image coordinates
-    double score = 0;                     // HOG detection confidence (> 0)
+    double score = 0;                     // HOG detection confidence (> 0); 0 for a cascade face
+    FaceSource source = FaceSource::Hog;
     std::array<cv::Point2f, 68> points;   // landmarks, input image coordinates
 
     cv::Point2f eye_centre_a() const;     // mean of points 36-41 (image left)
@@ -68,6 +77,13 @@ public:
     // full-resolution input. Faces narrower than `min_face_px` at detection scale are dropped.
     // Sorted by face width, largest first.
     std::vector<Face> detect(const cv::Mat& bgr, int detect_long_side, int min_face_px) const;
+
+    // The same on a copy `upsample` times larger than the detection copy (faces down to
+    // `min_face_px` at detection scale reach HOG's 80 px window when upsample >= 80 / min_face_px).
+    // When `exclude` is not empty, that area (input coordinates, e.g. the subject's head) is
+    // blanked before detection and faces overlapping it are dropped. Faces are marked HogUpsampled.
+    std::vector<Face> detect_upsampled(const cv::Mat& bgr, int detect_long_side, int min_face_px, double upsample,
+                                       const cv::Rect2f& exclude = {}) const;
 
     // Fits landmarks inside a known box (used by tests and by re-analysis of a crop).
     Face fit(const cv::Mat& bgr, const cv::Rect2f& box) const;
