@@ -19,7 +19,7 @@ const std::set<std::string> kCheckIds = {
     "glasses", "tinted_lenses", "lens_glare", "face_shadow", "exposure", "clipping", "sharpness", "noise",
     "background_uniformity", "background_colour", "other_faces", "blue_clothing", "patterned_clothing",
     "skin_smoothing", "black_border", "exif_front_camera", "exif_beauty_software", "mirrored",
-    "source_resolution", "source_background", "matte_quality"};
+    "source_resolution", "source_background", "matte_quality", "stored_on_its_side"};
 
 bool has_non_ascii(const std::string& s) {
     for (unsigned char c : s) {

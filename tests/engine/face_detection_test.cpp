@@ -142,7 +142,13 @@ TEST(FaceDetection, PhotoOnItsSideIsFoundAndComesOutUpright) {
         EXPECT_LT(f.eye_centre_b().y, mouth_y - 0.2f * f.face_width());
         EXPECT_LT(f.eye_centre_a().x, f.eye_centre_b().x);
         EXPECT_EQ(o.analysis.working.cols < o.analysis.working.rows, host.cols < host.rows);
+        // The reviewer sees that the engine turned it.
+        const auto& side = test::find_check(o.checks, "stored_on_its_side");
+        EXPECT_EQ(side.verdict, Verdict::Warn);
+        EXPECT_EQ(side.value, turn == cv::ROTATE_90_CLOCKWISE ? 270 : 90) << side.detail;
     }
+    // Upright, the same photo passes.
+    EXPECT_EQ(test::find_check(standardize(host).checks, "stored_on_its_side").verdict, Verdict::Pass);
 }
 
 TEST(FaceDetection, CleanSinglePortraitsHaveNoOtherFaces) {

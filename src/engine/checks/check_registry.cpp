@@ -65,6 +65,7 @@ const std::vector<CheckDef>& check_catalogue() {
         {"exif_front_camera", "Front camera (selfie) in EXIF", {}, exif_front_camera},
         {"exif_beauty_software", "Beauty app in EXIF", {}, exif_beauty_software},
         {"mirrored", "Mirrored (selfie) hints", {}, mirrored},
+        {"stored_on_its_side", "Stored on its side (turned by the engine)", {}, stored_on_its_side},
     };
     return catalogue;
 }

@@ -54,6 +54,7 @@ PD_CHECK(matte_quality);
 PD_CHECK(exif_front_camera);
 PD_CHECK(exif_beauty_software);
 PD_CHECK(mirrored);
+PD_CHECK(stored_on_its_side);
 
 #undef PD_CHECK
 

@@ -57,6 +57,20 @@ void exif_beauty_software(const CheckContext& c, const domain::CheckConfig&, Che
     r.detail = m.empty() ? "software \"" + e.software + "\"" : "EXIF software \"" + e.software + "\" is a beauty app";
 }
 
+// The engine found no face upright and found one with the photo turned: the file is stored on
+// its side and says nothing about it (no EXIF orientation). The spec photo is upright, but a
+// reviewer should see that the engine turned it, and the collection app is mis-saving files.
+void stored_on_its_side(const CheckContext& c, const domain::CheckConfig&, CheckResult& r) {
+    r.unit = "deg";
+    r.threshold = "the engine did not have to turn the photo";
+    const int turned = c.in.source.turned_clockwise;
+    r.value = turned;
+    r.verdict = turned ? Verdict::Warn : Verdict::Pass;
+    r.detail = turned ? "stored on its side with no EXIF orientation: the engine turned it " + std::to_string(turned) +
+                            " degrees clockwise to find the face; check it is the right way up"
+                      : "stored upright (or its EXIF orientation said how to turn it)";
+}
+
 void mirrored(const CheckContext& c, const domain::CheckConfig&, CheckResult& r) {
     r.unit = "flag";
     r.threshold = "EXIF orientation mirrors, or a front camera";
