@@ -33,23 +33,58 @@ cv::Rect face_roi(const CheckContext& c) {
 
 void exposure(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
     r.unit = "L*";
-    const double fl = cfg.params.at("fail_low"), wl = cfg.params.at("warn_low");
-    const double wh = cfg.params.at("warn_high"), fh = cfg.params.at("fail_high");
-    r.threshold = "pass " + fmt_num(wl, 0) + "-" + fmt_num(wh, 0) + ", fail < " + fmt_num(fl, 0) + " or > " + fmt_num(fh, 0);
+    const double hi_q = cfg.params.at("high_percentile") / 100.0, pq = cfg.params.at("head_percentile") / 100.0;
+    const double dw = cfg.params.at("dark_warn_high_l"), df = cfg.params.at("dark_fail_high_l");
+    const double bw = cfg.params.at("bright_warn_head_l"), bf = cfg.params.at("bright_fail_head_l");
+    const double sw = cfg.params.at("skin_warn_high"), sf = cfg.params.at("skin_fail_high");
+    r.threshold = "too dark: frame p" + fmt_num(100 * hi_q, 0) + " L* warn < " + fmt_num(dw, 0) + ", fail < " + fmt_num(df, 0) +
+                  "; too bright: head p" + fmt_num(100 * pq, 0) + " L* warn > " + fmt_num(bw, 0) + ", fail > " + fmt_num(bf, 1) +
+                  " or median skin L* warn > " + fmt_num(sw, 0) + ", fail > " + fmt_num(sf, 0);
     if (!c.has_face) return not_assessable(r, "no face found");
-    // On the source skin: compositing never changes the face, and this also judges photos
-    // that could not be cropped to the spec.
-    const cv::Rect roi = face_roi(c);
-    cv::Mat f32, lab;
-    c.in.source.working(roi).convertTo(f32, CV_32FC3, 1.0 / 255.0);
+    // Issue 8: judged on tonal range rather than on the median skin lightness, which depends on
+    // the student's skin tone. On the source: compositing replaces the wall, and this also
+    // judges photos that could not be cropped to the spec.
+    // - Too dark: the frame's brightest tones (the white wall, a shirt, highlights) sink with
+    //   under-exposure whatever the skin tone.
+    // - Too bright: the head's bright end (skin highlights, forehead, light hair) piles up at
+    //   white; this can miss an over-exposed dark skin but never flags one that is not;
+    //   the median skin lightness is kept as a second, one-sided opinion: a high one is
+    //   over-exposure for every skin tone, while a low one may just be a darker skin.
+    const SourceAnalysis& a = c.in.source;
+    const double k = std::min(1.0, 320.0 / std::max(1, std::max(a.working.cols, a.working.rows)));
+    cv::Mat small, f32, lab, alpha;
+    cv::resize(a.working, small, cv::Size(), k, k, cv::INTER_AREA);  // percentiles need no detail
+    small.convertTo(f32, CV_32FC3, 1.0 / 255.0);
     cv::cvtColor(f32, lab, cv::COLOR_BGR2Lab);
-    r.value = masked_percentile(channel(lab, 0), c.work.skin(roi), 0.5);
-    r.verdict = r.value < fl || r.value > fh ? Verdict::Fail : r.value < wl || r.value > wh ? Verdict::Warn : Verdict::Pass;
-    r.detail = r.value < wl ? "face too dark (median skin L*)" : r.value > wh ? "face too bright (median skin L*)" : "median skin lightness L*";
+    const cv::Mat L = channel(lab, 0);
+    const double frame_hi = masked_percentile(L, cv::Mat(L.size(), CV_8U, cv::Scalar(255)), hi_q);
+    cv::resize(a.matte.alpha, alpha, small.size(), 0, 0, cv::INTER_AREA);
+    // The head: the matte above the chin. Below it a white shirt would read as clipped on a
+    // well-exposed photo.
+    cv::Mat head = alpha > 0.5f;
+    const int chin = std::clamp(int(std::lround(k * a.subject().points[lm::kChin].y)), 0, head.rows);
+    head.rowRange(chin, head.rows).setTo(0);
+    const double head_hi = cv::countNonZero(head) >= 100 ? masked_percentile(L, head, pq) : 0.0;
+    const cv::Rect roi = face_roi(c);
+    cv::Mat sf32, slab;
+    a.working(roi).convertTo(sf32, CV_32FC3, 1.0 / 255.0);
+    cv::cvtColor(sf32, slab, cv::COLOR_BGR2Lab);
+    const double skin = masked_percentile(channel(slab, 0), c.work.skin(roi), 0.5);
+
+    const Verdict dark = grade_low(frame_hi, dw, df);
+    const Verdict bright = std::max(grade_high(head_hi, bw, bf), grade_high(skin, sw, sf));
+    const std::string range = "frame p" + fmt_num(100 * hi_q, 0) + " L* " + fmt_num(frame_hi, 0) + ", head p" +
+                              fmt_num(100 * pq, 0) + " L* " + fmt_num(head_hi, 0) + ", median skin L* " + fmt_num(skin, 0);
+    if (dark != Verdict::Pass && dark >= bright) {
+        r.value = frame_hi;
+        r.verdict = dark;
+        r.detail = "too dark: the frame's brightest tones are grey (" + range + ")";
+    } else {
+        r.value = head_hi;
+        r.verdict = bright;
+        r.detail = (bright != Verdict::Pass ? "too bright: the head's light tones clip (" : "tonal range (") + range + ")";
+    }
     r.geometry.space = Space::Original;
-    std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(c.work.skin.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
-    for (const auto& ct : contours) r.geometry.polygons.emplace_back(ct.begin(), ct.end());
 }
 
 void clipping(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {

@@ -1,0 +1,107 @@
+// Issue 8's rebuilt measures for `exposure` and `blue_clothing`, on real portraits:
+// - blue clothing of any shade is flagged (not only the background's light blue), while a
+//   black suit that is faintly bluish is not;
+// - exposure is judged on the frame's tonal range, so a darker skin tone on the same photo
+//   does not move its verdict, and an over-exposed photo is flagged.
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "engine/degradations.h"
+#include "engine/engine_fixture.h"
+#include "support/test_support.h"
+
+using namespace pd;
+using namespace pd::engine;
+
+namespace {
+
+bool flagged(Verdict v) { return v == Verdict::Warn || v == Verdict::Fail; }
+
+test::Photo portrait(const char* name) {
+    const std::string path = (std::filesystem::path(PD_SHARED_PORTRAITS) / name).string();
+    return test::analyse_photo(name, test::load_bgr(path));
+}
+
+CheckResult run_check(const cv::Mat& bgr, const std::string& id) {
+    auto out = test::shared_engine().standardize(test::encode_jpeg_q(bgr, 95));
+    if (!out.ok()) throw std::runtime_error(out.error().message);
+    return test::find_check(out->checks, id);
+}
+
+// The face hull (jaw and brows' landmarks) darkened in linear light, as a darker skin tone.
+cv::Mat darker_skin(const test::Photo& p, double gain) {
+    std::vector<cv::Point> pts;
+    for (const auto& q : p.face.points) pts.emplace_back(cvRound(q.x), cvRound(q.y));
+    std::vector<cv::Point> hull;
+    cv::convexHull(pts, hull);
+    cv::Mat mask = cv::Mat::zeros(p.bgr.size(), CV_8U);
+    cv::fillConvexPoly(mask, hull, 255);
+    cv::Mat out = p.bgr.clone();
+    for (int y = 0; y < out.rows; ++y)
+        for (int x = 0; x < out.cols; ++x)
+            if (mask.at<uchar>(y, x))
+                for (int c = 0; c < 3; ++c) out.at<cv::Vec3b>(y, x)[c] = cv::saturate_cast<uchar>(gain * out.at<cv::Vec3b>(y, x)[c]);
+    return out;
+}
+
+const char* kPortraits[] = {"man-suit-plain-bg.jpg", "woman-dark-suit-plain-bg.jpg"};
+
+}  // namespace
+
+TEST(RecalChecks, NavyAndMidBlueGarmentsAreFlagged) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    for (const char* name : kPortraits) {
+        SCOPED_TRACE(name);
+        const test::Photo p = portrait(name);
+        const CheckResult navy = run_check(test::recolour_clothes(p, cv::Scalar(90, 40, 25)), "blue_clothing");
+        EXPECT_TRUE(flagged(navy.verdict)) << "navy: " << navy.value << " % " << navy.detail;
+        const CheckResult mid = run_check(test::recolour_clothes(p, cv::Scalar(190, 90, 40)), "blue_clothing");
+        EXPECT_TRUE(flagged(mid.verdict)) << "mid-blue: " << mid.value << " % " << mid.detail;
+    }
+}
+
+TEST(RecalChecks, BlackAndCharcoalSuitsAreNotBlue) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    for (const char* name : kPortraits) {
+        SCOPED_TRACE(name);
+        const test::Photo p = portrait(name);
+        const CheckResult clean = run_check(p.bgr, "blue_clothing");
+        EXPECT_EQ(clean.verdict, Verdict::Pass) << clean.value << " % " << clean.detail;
+        // A black suit with the faint blue cast dark fabrics often have (RGB 20,24,32), and a
+        // charcoal one (RGB 55,58,66).
+        for (const cv::Scalar& bgr : {cv::Scalar(32, 24, 20), cv::Scalar(66, 58, 55)}) {
+            const CheckResult dark = run_check(test::recolour_clothes(p, bgr), "blue_clothing");
+            EXPECT_EQ(dark.verdict, Verdict::Pass) << dark.value << " % " << dark.detail;
+        }
+    }
+}
+
+TEST(RecalChecks, ExposureVerdictDoesNotDependOnSkinTone) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    for (const char* name : kPortraits) {
+        SCOPED_TRACE(name);
+        const test::Photo p = portrait(name);
+        const CheckResult clean = run_check(p.bgr, "exposure");
+        ASSERT_EQ(clean.verdict, Verdict::Pass) << clean.value << " " << clean.detail;
+        // Skin at 40 % of its level: a deep skin tone, or a face lit less than the wall.
+        const CheckResult dark = run_check(darker_skin(p, 0.4), "exposure");
+        EXPECT_EQ(dark.verdict, clean.verdict) << dark.value << " " << dark.detail;
+    }
+}
+
+TEST(RecalChecks, OverAndUnderExposedFramesAreFlagged) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    for (const char* name : kPortraits) {
+        SCOPED_TRACE(name);
+        const test::Photo p = portrait(name);
+        for (double ev : {1.5, -2.5}) {
+            const CheckResult r = run_check(test::expose(p, ev), "exposure");
+            EXPECT_TRUE(flagged(r.verdict)) << ev << " EV: " << r.value << " " << r.detail;
+        }
+    }
+}
