@@ -62,6 +62,7 @@ const std::set<std::pair<std::string, std::string>> kTruePositives = {
     {"astronaut", "sharpness"},              // the same x2 up-scaling softens every edge
     {"girl-room-bg", "background_uniformity"},
     {"woman-street-bg", "background_uniformity"},
+    {"deepface-img29", "blue_clothing"},  // a mid-blue suit (looked at)
     {"girl-room-bg", "skin_smoothing"},  // airbrushed demo portraits, obvious makeup
     {"woman-dark-suit-plain-bg", "skin_smoothing"},
     {"woman-street-bg", "skin_smoothing"},
