@@ -54,7 +54,7 @@ const std::vector<CheckDef>& check_catalogue() {
         {"other_faces", "Other people in the photo", {"min_size_ratio", "min_score"}, other_faces},
         {"blue_clothing", "Clothing close to background colour", {"max_delta_e", "warn_percent", "fail_percent"}, blue_clothing},
         {"patterned_clothing", "Patterned clothing", {"edge_threshold", "warn_percent", "fail_percent"}, patterned_clothing},
-        {"black_border", "Dark border", {"max_l", "min_px"}, black_border},
+        {"black_border", "Dark border", {"max_l", "min_px", "flat_levels", "flat_percent", "step_levels"}, black_border},
         {"source_background", "Taken against a light plain wall",
          {"edge_delta_e", "warn_l", "fail_l", "warn_chroma", "fail_chroma", "warn_texture_percent", "fail_texture_percent"},
          source_background},

@@ -1,0 +1,86 @@
+// Issue 8, second recalibration batch: checks whose measure changed because a threshold alone
+// could not meet both the detection and the false-alarm targets on real photos.
+//
+// black_border: a dark backdrop or dark clothes along an edge is not a border; a flat
+// near-black band of constant width that a tool adds is.
+#include <cmath>
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "engine/engine_fixture.h"
+#include "support/test_support.h"
+
+using namespace pd;
+using namespace pd::engine;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path shared_portrait(const char* name) { return fs::path(PD_SHARED_PORTRAITS) / name; }
+
+SourceAnalysis analyse(const std::vector<std::uint8_t>& bytes) {
+    auto a = test::shared_engine().analyze(bytes);
+    if (!a) throw std::runtime_error(a.error().message);
+    return std::move(a.value());
+}
+
+std::vector<CheckResult> checks_of(const cv::Mat& bgr) {
+    auto out = test::shared_engine().standardize(test::encode_jpeg_q(bgr, 92));
+    if (!out) throw std::runtime_error(out.error().message);
+    return std::move(out->checks);
+}
+
+// A near-black studio backdrop, as press photos have: dark grey with sensor noise and a soft
+// vignette (lighter behind the head), the person lifted onto it with the engine's own matte.
+cv::Mat on_dark_backdrop(const SourceAnalysis& a) {
+    const cv::Size size = a.working.size();
+    cv::Mat out(size, CV_8UC3);
+    cv::RNG rng(8);
+    const double cx = size.width / 2.0, cy = size.height / 3.0, r = std::hypot(cx, double(size.height));
+    for (int y = 0; y < size.height; ++y) {
+        const auto* s = a.working.ptr<cv::Vec3b>(y);
+        const float* al = a.matte.alpha.ptr<float>(y);
+        auto* o = out.ptr<cv::Vec3b>(y);
+        for (int x = 0; x < size.width; ++x) {
+            const double v = 22 - 12 * std::hypot(x - cx, y - cy) / r + rng.gaussian(2.0);
+            for (int c = 0; c < 3; ++c) o[x][c] = cv::saturate_cast<uchar>(al[x] * s[x][c] + (1 - al[x]) * v);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST(Recal2BlackBorder, DarkBackdropAlongTheEdgesIsNoBorder) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    const cv::Mat clean = test::load_bgr(shared_portrait("man-suit-plain-bg.jpg").string());
+    const SourceAnalysis a = analyse(test::encode_jpeg_q(clean, 95));
+    const cv::Mat dark = on_dark_backdrop(a);
+    const auto checks = checks_of(dark);
+    const CheckResult& bb = test::find_check(checks, "black_border");
+    EXPECT_EQ(bb.verdict, Verdict::Pass) << bb.detail;
+}
+
+TEST(Recal2BlackBorder, FlatBlackBandOfThreePercentIsABorder) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    const cv::Mat clean = test::load_bgr(shared_portrait("man-suit-plain-bg.jpg").string());
+    for (const cv::Scalar colour : {cv::Scalar(0, 0, 0), cv::Scalar(8, 8, 8), cv::Scalar(20, 20, 20)}) {
+        const int w = std::max(6, int(0.03 * clean.cols));
+        cv::Mat framed;
+        cv::copyMakeBorder(clean, framed, w, w, w, w, cv::BORDER_CONSTANT, colour);
+        const auto checks = checks_of(framed);
+        const CheckResult& bb = test::find_check(checks, "black_border");
+        EXPECT_EQ(bb.verdict, Verdict::Fail) << "grey " << colour[0] << ": " << bb.detail;
+        EXPECT_GE(bb.value, 2) << bb.detail;
+    }
+    // And a band on one edge only (a scanner's lid).
+    cv::Mat one = clean.clone();
+    one(cv::Rect(0, 0, one.cols, std::max(6, int(0.03 * one.rows)))).setTo(cv::Scalar(5, 5, 5));
+    const auto checks = checks_of(one);
+    const CheckResult& bb = test::find_check(checks, "black_border");
+    EXPECT_EQ(bb.verdict, Verdict::Fail) << bb.detail;
+}
