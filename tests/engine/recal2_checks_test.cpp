@@ -121,3 +121,20 @@ TEST(Recal2BlackBorder, FlatBlackBandOfThreePercentIsABorder) {
     const CheckResult& bb = test::find_check(checks, "black_border");
     EXPECT_EQ(bb.verdict, Verdict::Fail) << bb.detail;
 }
+
+// sharpness: a real photo that is merely soft (a phone's noise reduction, a slightly missed
+// focus) is not blurry; the same photo blurred x2 is.
+TEST(Recal2Sharpness, SoftPhotoIsNotBlurryButBlurredIs) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    const char* name = "man-suit-plain-bg.jpg";
+    const test::Photo p = test::analyse_photo(name, test::load_bgr(shared_portrait(name).string()));
+    // Gaussian sigma 0.7 px brings this photo to ~0.9, where the softest sharp real photos sit.
+    cv::Mat soft;
+    cv::GaussianBlur(p.bgr, soft, cv::Size(), 0.7);
+    const auto checks = checks_of(soft);
+    const CheckResult& s = test::find_check(checks, "sharpness");
+    EXPECT_EQ(s.verdict, Verdict::Pass) << "soft: " << s.value << " " << s.detail;
+    const auto blurred = checks_of(test::blur(p, 2.0));
+    const CheckResult& b = test::find_check(blurred, "sharpness");
+    EXPECT_TRUE(b.verdict == Verdict::Warn || b.verdict == Verdict::Fail) << "blur x2: " << b.value;
+}
