@@ -59,7 +59,7 @@ const std::vector<CheckDef>& check_catalogue() {
          {"max_delta_e", "min_chroma", "min_l", "hue_min_deg", "hue_max_deg", "warn_percent", "fail_percent"},
          blue_clothing},
         {"patterned_clothing", "Patterned clothing", {"edge_threshold", "warn_percent", "fail_percent"}, patterned_clothing},
-        {"black_border", "Dark border", {"max_l", "min_px"}, black_border},
+        {"black_border", "Dark border", {"max_l", "min_px", "flat_levels", "flat_percent", "step_levels"}, black_border},
         {"source_background", "Taken against a light plain wall",
          {"edge_delta_e", "warn_l", "fail_l", "warn_chroma", "fail_chroma", "warn_texture_percent", "fail_texture_percent"},
          source_background},

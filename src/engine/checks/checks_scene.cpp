@@ -200,20 +200,53 @@ void black_border(const CheckContext& c, const domain::CheckConfig& cfg, CheckRe
     const double max_l = cfg.params.at("max_l");
     const double lin = std::pow((max_l + 16.0) / 116.0, 3.0);
     const double max_y = 255.0 * (lin <= 0.0031308 ? 12.92 * lin : 1.055 * std::pow(lin, 1 / 2.4) - 0.055);
-    const auto dark_line = [&](const cv::Mat& line) {
-        cv::Scalar m, sd;
-        cv::meanStdDev(line, m, sd);
-        return m[0] <= max_y && sd[0] < 12.0;
+    // A border a tool adds is one flat colour: nearly every pixel of each line sits within a few
+    // levels of the line's median, and every line of the band has the same median. A dark
+    // backdrop or dark clothes along an edge carry sensor noise, vignetting and folds.
+    const double tol = cfg.params.at("flat_levels");
+    const double min_share = cfg.params.at("flat_percent") / 100.0;
+    const auto line_median = [](const cv::Mat& line) {
+        std::vector<uchar> v;
+        v.reserve(line.total());
+        for (int i = 0; i < line.rows; ++i)
+            for (int j = 0; j < line.cols; ++j) v.push_back(line.at<uchar>(i, j));
+        std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+        return double(v[v.size() / 2]);
+    };
+    const auto flat_share = [&](const cv::Mat& line, double med) {
+        int n = 0, flat = 0;
+        for (int i = 0; i < line.rows; ++i)
+            for (int j = 0; j < line.cols; ++j) {
+                ++n;
+                flat += std::abs(line.at<uchar>(i, j) - med) <= tol;
+            }
+        return n ? double(flat) / n : 0.0;
     };
     const auto band = [&](bool rows, bool from_end) {
         const int n = rows ? g.rows : g.cols;
+        const int cap = n / 4;
         int k = 0;
-        while (k < n / 4) {
+        double first = -1;
+        while (k < cap) {
             const int i = from_end ? n - 1 - k : k;
-            if (!dark_line(rows ? g.row(i) : g.col(i))) break;
+            const cv::Mat line = rows ? g.row(i) : g.col(i);
+            const double med = line_median(line);
+            if (med > max_y || flat_share(line, med) < min_share) break;
+            if (first < 0) first = med;
+            if (std::abs(med - first) > tol) break;  // getting lighter inwards: a backdrop, not a band
             ++k;
         }
-        return k;
+        // Dark all the way to the cap: a dark backdrop or garment, not a band of constant width.
+        if (k == 0 || k >= cap) return 0;
+        // A band ends in a step: a line or two further in, the photo starts. A backdrop ends
+        // where hair or a shoulder breaks it up, and the line beyond is still backdrop.
+        const double last = line_median(rows ? g.row(from_end ? n - k : k - 1) : g.col(from_end ? n - k : k - 1));
+        double step = 0;
+        for (int d = 0; d < 2 && k + d < n; ++d) {
+            const int i = from_end ? n - 1 - k - d : k + d;
+            step = std::max(step, std::abs(line_median(rows ? g.row(i) : g.col(i)) - last));
+        }
+        return step >= cfg.params.at("step_levels") ? k : 0;
     };
     const int top = band(true, false), bottom = band(true, true), left = band(false, false), right = band(false, true);
     r.value = std::max({top, bottom, left, right});
