@@ -173,7 +173,7 @@ cv::Mat smooth_skin(const Photo& p) {
     return blend(p.bgr, s, skin_mask(p));
 }
 
-cv::Mat tint_lenses(const Photo& p) {
+cv::Mat tint_lenses(const Photo& p, double k) {
     cv::Mat w = cv::Mat::zeros(p.bgr.size(), CV_32F);
     for (int e : {36, 42}) {
         cv::Point2f c(0, 0);
@@ -184,7 +184,7 @@ cv::Mat tint_lenses(const Photo& p) {
     }
     cv::GaussianBlur(w, w, cv::Size(), p.face.face_width() / 100.0);
     cv::Mat dark;
-    p.bgr.convertTo(dark, -1, 0.3);
+    p.bgr.convertTo(dark, -1, k);
     return blend(p.bgr, dark, w);
 }
 

@@ -38,7 +38,8 @@ cv::Mat blue_clothes(const Photo& p);
 cv::Mat dark_border(const Photo& p, double frac);
 cv::Mat shrink_enlarge(const Photo& p, double k);
 cv::Mat smooth_skin(const Photo& p);
-cv::Mat tint_lenses(const Photo& p);
+// Both eyes darkened to `k` of their brightness: 0.3 is a tinted lens, 0.6 an eye socket in shadow.
+cv::Mat tint_lenses(const Photo& p, double k = 0.3);
 cv::Mat add_noise(const Photo& p, double sigma, unsigned seed);
 // The subject's own face pasted into the top corner farther from the subject, at least 110 px
 // wide (the old suite's case).

@@ -56,37 +56,18 @@ cv::Mat on_dark_backdrop(const SourceAnalysis& a) {
     return out;
 }
 
-// The eye regions (the ellipses a lens would cover, feathered) multiplied by `k`: 0.6 is the
-// shadow a brow casts in top light, 0.3 a sunglass tint.
-cv::Mat darken_eyes(const test::Photo& p, double k) {
-    cv::Mat w = cv::Mat::zeros(p.bgr.size(), CV_32F);
-    for (int e : {36, 42}) {
-        cv::Point2f c(0, 0);
-        for (int i = e; i < e + 6; ++i) c += p.face.points[i];
-        c *= 1.0f / 6;
-        const float ew = float(cv::norm(p.face.points[e] - p.face.points[e + 3]));
-        cv::ellipse(w, cv::RotatedRect(c, cv::Size2f(2.0f * ew, 1.5f * ew), 0), cv::Scalar(1), cv::FILLED);
-    }
-    cv::GaussianBlur(w, w, cv::Size(), p.face.face_width() / 100.0);
-    cv::Mat out(p.bgr.size(), CV_8UC3);
-    for (int y = 0; y < out.rows; ++y)
-        for (int x = 0; x < out.cols; ++x) {
-            const double f = 1 - (1 - k) * w.at<float>(y, x);
-            for (int ch = 0; ch < 3; ++ch) out.at<cv::Vec3b>(y, x)[ch] = cv::saturate_cast<uchar>(f * p.bgr.at<cv::Vec3b>(y, x)[ch]);
-        }
-    return out;
-}
-
 }  // namespace
 
+// test::tint_lenses darkens the eye regions (the ellipses a lens would cover, feathered) to
+// `k`: 0.6 is the shadow a brow casts in top light, 0.3 a sunglass tint.
 TEST(Recal2TintedLenses, EyeSocketsInShadowAreNotTintedButDarkLensesAre) {
     PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
     for (const char* name : {"man-suit-plain-bg.jpg", "woman-dark-suit-plain-bg.jpg"}) {
         const test::Photo p = test::analyse_photo(name, test::load_bgr(shared_portrait(name).string()));
-        const auto shadow = checks_of(darken_eyes(p, 0.6));
+        const auto shadow = checks_of(test::tint_lenses(p, 0.6));
         const CheckResult& s = test::find_check(shadow, "tinted_lenses");
         EXPECT_EQ(s.verdict, Verdict::Pass) << name << " eye sockets in shadow: " << s.value << " " << s.detail;
-        const auto tinted = checks_of(darken_eyes(p, 0.3));
+        const auto tinted = checks_of(test::tint_lenses(p, 0.3));
         const CheckResult& t = test::find_check(tinted, "tinted_lenses");
         EXPECT_TRUE(t.verdict == Verdict::Warn || t.verdict == Verdict::Fail) << name << " tinted: " << t.value << " " << t.detail;
     }
