@@ -93,18 +93,33 @@ FaceMasks make_face_masks(const Face& f, cv::Size sz) {
     return m;
 }
 
+// The matte already made the small copy (area average, Lab); only its alpha is shrunk here.
+static void make_overview(const SourceAnalysis& a, CheckContext& c) {
+    const PersonMatte& m = a.matte;
+    c.overview_scale = m.wall_scale;
+    c.overview_lab = m.small_lab;
+    if (m.small_lab.size() == m.alpha.size()) c.overview_alpha = m.alpha;
+    else cv::resize(m.alpha, c.overview_alpha, m.small_lab.size(), 0, 0, cv::INTER_AREA);
+}
+
 static void make_scene_view(const SourceAnalysis& a, CheckContext& c) {
     const cv::Mat& w = a.working;
-    if (w.empty() || a.matte.alpha.size() != w.size()) return;
     const double fw = std::max(1.0, a.subject().face_width());
     c.scene_scale = std::min({1.0, CheckContext::kSceneFaceWidth / fw, 320.0 / std::max(w.cols, w.rows)});
     const cv::Size sz(std::max(1, int(std::lround(w.cols * c.scene_scale))),
                       std::max(1, int(std::lround(w.rows * c.scene_scale))));
-    cv::Mat small, f32;
-    cv::resize(w, small, sz, 0, 0, cv::INTER_AREA);
-    small.convertTo(f32, CV_32FC3, 1.0 / 255.0);
-    cv::cvtColor(f32, c.scene_lab, cv::COLOR_BGR2Lab);
-    cv::resize(a.matte.alpha, c.scene_alpha, sz, 0, 0, cv::INTER_AREA);
+    // Shrunk from the overview rather than from the working image: nearly the same area
+    // average, without a second pass over the large image.
+    if (sz == c.overview_lab.size()) {
+        c.scene_lab = c.overview_lab;
+        c.scene_alpha = c.overview_alpha;
+    } else {
+        cv::Mat small, f32;
+        cv::resize(a.matte.small_bgr, small, sz, 0, 0, cv::INTER_AREA);
+        small.convertTo(f32, CV_32FC3, 1.0 / 255.0);
+        cv::cvtColor(f32, c.scene_lab, cv::COLOR_BGR2Lab);
+        cv::resize(c.overview_alpha, c.scene_alpha, sz, 0, 0, cv::INTER_AREA);
+    }
     // The largest of the three Lab channels' gradients: an edge of colour alone (a red shirt
     // on a grey wall of the same lightness) counts as much as one of lightness.
     c.scene_edges = cv::Mat::zeros(sz, CV_32F);
@@ -124,7 +139,11 @@ CheckContext make_check_context(const CheckInput& in) {
     if (!in.source.working.empty()) cv::cvtColor(in.source.working, c.work_grey, cv::COLOR_BGR2GRAY);
     if (c.has_face) {
         c.work = make_face_masks(in.source.subject(), c.work_grey.size());
-        make_scene_view(in.source, c);
+        const PersonMatte& m = in.source.matte;
+        if (m.alpha.size() == in.source.working.size() && !m.small_lab.empty()) {
+            make_overview(in.source, c);
+            make_scene_view(in.source, c);
+        }
     }
     if (!in.photo || !c.has_face) return c;
 

@@ -39,7 +39,15 @@ struct CheckContext {
     cv::Mat work_grey;
     FaceMasks work;
 
-    // A small copy of the working image and its matte, for the scene checks that judge the
+    // The working image and its matte at the matte's small working size (320 px long), for
+    // measures that need no detail (tonal percentiles): the matte already made this copy,
+    // and shrinking the working image again was the costliest step of a 12 MP photo's
+    // checks. Valid only when has_face.
+    double overview_scale = 1;  // overview px per working px
+    cv::Mat overview_lab;       // CV_32FC3, L in 0..100
+    cv::Mat overview_alpha;     // CV_32FC1 matte, same size
+
+    // A smaller copy (made from the overview) for the scene checks that judge the
     // source's background and the matte itself (source_background, matte_quality): sized so
     // the face is about kSceneFaceWidth px wide (never enlarged, long side at most 320), so
     // their cost and their texture scale do not depend on the photo's framing. Valid only

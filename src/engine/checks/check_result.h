@@ -25,8 +25,9 @@ struct Geometry {
     std::vector<std::vector<cv::Point2f>> polygons;
     // Horizontal bands (y0, y1) spanning the image: spec bands for crown and eyes.
     std::vector<std::pair<float, float>> hbands;
-    // Per-pixel map (CV_8UC1, 0 = nothing, 255 = strongest), in `space` coordinates: the
-    // workstation shows it in false colour. Empty when the check has none.
+    // Per-pixel map (CV_8UC1, 0 = nothing, 255 = strongest) over the whole of `space`, possibly
+    // at a smaller scale (same aspect): whoever draws it stretches it to the image. Shown in
+    // false colour. Empty when the check has none.
     cv::Mat map;
     bool empty() const {
         return points.empty() && lines.empty() && rects.empty() && polygons.empty() && hbands.empty() && map.empty();

@@ -15,14 +15,13 @@ namespace pd::engine::checks {
 namespace {
 const char* kNoPhoto = "no spec photo was produced";
 
-// Fine texture: median absolute difference between the image and a slightly blurred copy,
-// over a mask. The median ignores the few strong edges (nostrils, hair strands) inside it.
-double fine_texture(const cv::Mat& grey, const cv::Mat& mask, double quantile = 0.5) {
+// Fine texture: absolute difference between the image and a slightly blurred copy (CV_32F).
+// Its median over a mask ignores the few strong edges (nostrils, hair strands) inside it.
+cv::Mat fine_texture(const cv::Mat& grey) {
     cv::Mat f, blur;
     grey.convertTo(f, CV_32F);
     cv::GaussianBlur(f, blur, cv::Size(0, 0), 1.0);
-    cv::Mat hp = cv::abs(f - blur);
-    return masked_percentile(hp, mask, quantile);
+    return cv::abs(f - blur);
 }
 // The face's bounding box in the working image, with a margin for the filters' support.
 cv::Rect face_roi(const CheckContext& c) {
@@ -51,17 +50,13 @@ void exposure(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult
     //   the median skin lightness is kept as a second, one-sided opinion: a high one is
     //   over-exposure for every skin tone, while a low one may just be a darker skin.
     const SourceAnalysis& a = c.in.source;
-    const double k = std::min(1.0, 320.0 / std::max(1, std::max(a.working.cols, a.working.rows)));
-    cv::Mat small, f32, lab, alpha;
-    cv::resize(a.working, small, cv::Size(), k, k, cv::INTER_AREA);  // percentiles need no detail
-    small.convertTo(f32, CV_32FC3, 1.0 / 255.0);
-    cv::cvtColor(f32, lab, cv::COLOR_BGR2Lab);
-    const cv::Mat L = channel(lab, 0);
+    if (c.overview_lab.empty()) return not_assessable(r, "no person matte");
+    const cv::Mat L = channel(c.overview_lab, 0);  // percentiles need no detail
     const double frame_hi = masked_percentile(L, cv::Mat(L.size(), CV_8U, cv::Scalar(255)), hi_q);
-    cv::resize(a.matte.alpha, alpha, small.size(), 0, 0, cv::INTER_AREA);
     // The head: the matte above the chin. Below it a white shirt would read as clipped on a
     // well-exposed photo.
-    cv::Mat head = alpha > 0.5f;
+    cv::Mat head = c.overview_alpha > 0.5f;
+    const double k = c.overview_scale;
     const int chin = std::clamp(int(std::lround(k * a.subject().points[lm::kChin].y)), 0, head.rows);
     head.rowRange(chin, head.rows).setTo(0);
     const double head_hi = cv::countNonZero(head) >= 100 ? masked_percentile(L, head, pq) : 0.0;
@@ -173,16 +168,13 @@ void skin_smoothing(const CheckContext& c, const domain::CheckConfig& cfg, Check
     const cv::Rect roi = face_roi(c);
     const cv::Mat g = c.work_grey(roi);
     cv::Mat eyes = c.work.eyes(roi) & c.work.face(roi);
-    const double skin = fine_texture(g, c.work.skin(roi));
-    const double ref = fine_texture(g, eyes, 0.9);
+    cv::Mat hp = fine_texture(g);
+    const double skin = masked_percentile(hp, c.work.skin(roi), 0.5);
+    const double ref = masked_percentile(hp, eyes, 0.9);
     r.value = ref > 1e-3 ? skin / ref : 0;
     r.verdict = grade_low(r.value, cfg.params.at("warn_ratio"), cfg.params.at("fail_ratio"));
     r.detail = "fine skin texture " + fmt_num(skin, 2) + " over eye-region texture " + fmt_num(ref, 2);
     // Map: where the skin is flattest.
-    cv::Mat f, blur, hp;
-    g.convertTo(f, CV_32F);
-    cv::GaussianBlur(f, blur, cv::Size(0, 0), 1.0);
-    hp = cv::abs(f - blur);
     cv::GaussianBlur(hp, hp, cv::Size(0, 0), 3.0);
     cv::Mat flat;
     hp.convertTo(flat, CV_8U, -60.0, 255.0);  // 0 texture -> 255

@@ -28,13 +28,11 @@ void background_uniformity(const CheckContext& c, const domain::CheckConfig& cfg
     r.detail = "wall residual p95 " + fmt_num(m.wall_residual_p95) + " dE, gradient " + fmt_num(m.wall_gradient) +
                " dE across the frame, from " + std::to_string(m.wall_samples) + " samples";
     r.geometry.space = Space::Original;
-    // Map: how far each background pixel is from the wall model (x8 per dE), computed at the
-    // matte's small size and brought up to the working image.
+    // Map: how far each background pixel is from the wall model (x8 per dE), at the matte's
+    // small size (the overlay stretches it over the working image).
     if (!m.wall_distance.empty()) {
-        cv::Mat small;
-        m.wall_distance.convertTo(small, CV_8U, 8.0);
-        cv::resize(small, r.geometry.map, c.in.source.working.size(), 0, 0, cv::INTER_NEAREST);
-        r.geometry.map.setTo(0, m.alpha > 0.1f);
+        m.wall_distance.convertTo(r.geometry.map, CV_8U, 8.0);
+        if (c.overview_alpha.size() == r.geometry.map.size()) r.geometry.map.setTo(0, c.overview_alpha > 0.1f);
     }
 }
 
@@ -147,9 +145,12 @@ void blue_clothing(const CheckContext& c, const domain::CheckConfig& cfg, CheckR
             // chroma floor and a lightness floor so black and charcoal suits, which are often
             // faintly bluish, do not count.
             const double chroma = std::hypot(double(L[x][1]), double(L[x][2]));
-            double hue = std::atan2(double(L[x][2]), double(L[x][1])) * 180.0 / CV_PI;
-            if (hue < 0) hue += 360.0;
-            const bool blue = chroma >= min_c && L[x][0] >= min_l && hue >= h0 && hue <= h1;
+            bool blue = false;
+            if (chroma >= min_c && L[x][0] >= min_l) {
+                double hue = std::atan2(double(L[x][2]), double(L[x][1])) * 180.0 / CV_PI;
+                if (hue < 0) hue += 360.0;
+                blue = hue >= h0 && hue <= h1;
+            }
             if (d2 < limit2 || blue) {
                 ++close;
                 out[x] = 255;
@@ -318,12 +319,6 @@ void report_worst(const std::vector<Graded>& measures, CheckResult& r) {
     r.detail = (why.empty() ? std::string("plain: ") : why + ": ") + r.detail;
 }
 
-cv::Mat to_working_map(const cv::Mat& small, const CheckContext& c) {
-    cv::Mat out;
-    cv::resize(small, out, c.in.source.working.size(), 0, 0, cv::INTER_NEAREST);
-    return out;
-}
-
 }  // namespace
 
 void source_background(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
@@ -381,7 +376,7 @@ void source_background(const CheckContext& c, const domain::CheckConfig& cfg, Ch
     cv::Mat map(backdrop.size(), CV_8U, cv::Scalar(0));
     map.setTo(64, backdrop);
     map.setTo(255, edges);
-    r.geometry.map = to_working_map(map, c);
+    r.geometry.map = map;  // scene size: the overlay stretches it
 }
 
 void matte_quality(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
@@ -480,7 +475,7 @@ void matte_quality(const CheckContext& c, const domain::CheckConfig& cfg, CheckR
                   {grade_low(edge_pct, p.at("warn_edge_percent"), p.at("fail_edge_percent")), edge_pct, "% edge",
                    "matte edge not on an image edge"}},
                  r);
-    r.geometry.map = to_working_map(map, c);
+    r.geometry.map = map;  // scene size: the overlay stretches it
 }
 
 }  // namespace pd::engine::checks

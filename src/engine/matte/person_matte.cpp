@@ -331,6 +331,8 @@ PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const Mat
     out.wall_distance = dist;
     out.wall_bgr = wall_small_bgr;
     out.wall_scale = double(wall_small_bgr.cols) / bgr.cols;
+    out.small_bgr = small;
+    out.small_lab = lab;
     if (s < 1.0) {
         cv::resize(alpha, out.alpha, bgr.size(), 0, 0, cv::INTER_LINEAR);
         cv::Mat grey;

@@ -39,6 +39,8 @@ struct PersonMatte {
     cv::Mat wall_bgr;     // CV_32FC3 model of the wall colour (0..255): smooth, so it is kept
                           // at the small working size, `wall_scale` x the size of alpha
     double wall_scale = 1;
+    cv::Mat small_bgr;    // CV_8UC3 the image at that small working size (area average)
+    cv::Mat small_lab;    // CV_32FC3 its Lab, L in 0..100
     cv::Vec3d wall_mean_bgr;   // mean wall colour
     cv::Mat wall_distance;     // CV_32FC1 dE76 of each pixel from the wall model, at the
                                // matte's small working size (work_long_side)

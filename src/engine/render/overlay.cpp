@@ -21,11 +21,13 @@ cv::Mat draw_overlay(const cv::Mat& bgr, const std::vector<CheckResult>& checks,
         const Geometry& g = c.geometry;
         if (g.space != space || g.empty()) continue;
         const cv::Scalar col = colour_of(c.verdict);
-        if (!g.map.empty() && g.map.size() == out.size() && c.verdict != Verdict::Pass) {
+        if (!g.map.empty() && c.verdict != Verdict::Pass) {
+            cv::Mat map = g.map;  // checks may keep it at a smaller scale of the same image
+            if (map.size() != out.size()) cv::resize(g.map, map, out.size(), 0, 0, cv::INTER_NEAREST);
             cv::Mat tint(out.size(), CV_8UC3, col);
             cv::Mat blended;
             cv::addWeighted(out, 0.5, tint, 0.5, 0, blended);
-            blended.copyTo(out, g.map);
+            blended.copyTo(out, map);
         }
         for (const auto& [y0, y1] : g.hbands) {
             cv::Mat band = out.rowRange(std::max(0, int(y0)), std::min(out.rows, int(y1) + 1));
