@@ -133,6 +133,47 @@ static void make_scene_view(const SourceAnalysis& a, CheckContext& c) {
     }
 }
 
+// The output-space part of the context from an image and the face in its coordinates.
+static void fill_face_view(CheckContext& c, const cv::Mat& bgr, const Face& f) {
+    c.has_face_view = true;
+    c.face = f;
+    c.fw = float(f.face_width());
+    cv::cvtColor(bgr, c.grey, cv::COLOR_BGR2GRAY);
+    cv::Mat f32;
+    bgr.convertTo(f32, CV_32FC3, 1.0 / 255.0);
+    cv::cvtColor(f32, c.lab, cv::COLOR_BGR2Lab);
+    FaceMasks m = make_face_masks(f, bgr.size());
+    c.face_mask = m.face;
+    c.skin_mask = m.skin;
+    c.eye_mask = m.eyes;
+    c.eye_box = m.eye_box;
+}
+
+// No spec photo (its crop is out of reach): the head, cut from the working image and scaled
+// so the face is as wide as the spec wants it, stands in for the photo in the face checks.
+static void make_source_face_view(CheckContext& c) {
+    const SourceAnalysis& a = c.in.source;
+    const Face& f = a.subject();
+    const double fw = std::max(1.0, f.face_width());
+    const cv::Rect2f b = f.box;
+    const cv::Rect head = clamp_rect(cv::Rect(int(b.x - 0.6f * b.width), int(b.y - 0.8f * b.height), int(2.2f * b.width),
+                                              int(2.4f * b.height)), a.working.size());
+    if (head.width < 16 || head.height < 16) return;
+    c.view_scale = std::clamp(c.in.spec.face_width.mid() / fw, 0.05, 8.0);
+    c.view_origin = cv::Point2d(head.x, head.y);
+    cv::Mat view;
+    cv::resize(a.working(head), view, cv::Size(), c.view_scale, c.view_scale,
+               c.view_scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    Face vf = f;
+    const auto map = [&](cv::Point2f p) {
+        return cv::Point2f(float((p.x - head.x) * c.view_scale), float((p.y - head.y) * c.view_scale));
+    };
+    for (auto& p : vf.points) p = map(p);
+    const cv::Point2f tl = map(b.tl());
+    vf.box = cv::Rect2f(tl.x, tl.y, float(b.width * c.view_scale), float(b.height * c.view_scale));
+    fill_face_view(c, view, vf);
+}
+
 CheckContext make_check_context(const CheckInput& in) {
     CheckContext c(in);
     c.has_face = in.source.has_face();
@@ -145,29 +186,19 @@ CheckContext make_check_context(const CheckInput& in) {
             make_scene_view(in.source, c);
         }
     }
-    if (!in.photo || !c.has_face) return c;
-
-    const RenderedPhoto& p = *in.photo;
-    c.has_photo = true;
-    c.face = face_in_output(in.source.subject(), p.crop);
-    c.fw = float(c.face.face_width());
-    cv::cvtColor(p.bgr, c.grey, cv::COLOR_BGR2GRAY);
-    cv::Mat f32;
-    p.bgr.convertTo(f32, CV_32FC3, 1.0 / 255.0);
-    cv::cvtColor(f32, c.lab, cv::COLOR_BGR2Lab);
-
-    const cv::Size sz = p.bgr.size();
-    const Face& f = c.face;
-    FaceMasks m = make_face_masks(f, sz);
-    c.face_mask = m.face;
-    c.skin_mask = m.skin;
-    c.eye_mask = m.eyes;
-    c.eye_box = m.eye_box;
-
-    // Clothing: person below the neck (chin + a third of the face width).
-    const int neck_y = std::clamp(int(f.points[lm::kChin].y + 0.35f * c.fw), 0, sz.height);
-    c.clothing_mask = p.alpha > 0.9f;
-    c.clothing_mask.rowRange(0, neck_y).setTo(0);
+    if (!c.has_face) return c;
+    if (in.photo) {
+        const RenderedPhoto& p = *in.photo;
+        c.has_photo = true;
+        c.view_scale = p.crop.scale;
+        fill_face_view(c, p.bgr, face_in_output(in.source.subject(), p.crop));
+        // Clothing: person below the neck (chin + a third of the face width).
+        const int neck_y = std::clamp(int(c.face.points[lm::kChin].y + 0.35f * c.fw), 0, p.bgr.rows);
+        c.clothing_mask = p.alpha > 0.9f;
+        c.clothing_mask.rowRange(0, neck_y).setTo(0);
+    } else {
+        make_source_face_view(c);
+    }
     return c;
 }
 

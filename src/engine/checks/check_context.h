@@ -22,8 +22,14 @@ struct CheckContext {
     explicit CheckContext(const CheckInput& input) : in(input) {}
     const CheckInput& in;
 
-    // Output-space (the rendered photo); valid only when has_photo.
+    // Output-space (the rendered photo); valid only when has_face_view. Without a spec photo
+    // (its crop is out of reach) the face checks still judge the face, on a view of the head
+    // cut from the working image at the photo's scale: the student learns every problem at
+    // once, not one per retake. run_checks maps their geometry back to the working image.
     bool has_photo = false;
+    bool has_face_view = false;   // has_photo, or the source's head view
+    double view_scale = 1;        // view px per working px (the crop's scale with a photo)
+    cv::Point2d view_origin;      // the head view's top-left corner in working px
     Face face;            // landmarks in output coordinates
     float fw = 0;         // face width in output px
     cv::Mat grey;         // CV_8UC1

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <set>
 
+#include <opencv2/imgproc.hpp>
+
 #include "engine/checks/check_context.h"
 #include "engine/checks/checks_impl.h"
 
@@ -104,6 +106,30 @@ Status validate_check_settings(const domain::CheckSettings& settings) {
     return Ok{};
 }
 
+// A face check judged on the source's head view (no spec photo): its geometry back to the
+// working image, and the reviewer told where it was measured.
+static void view_to_working(const CheckContext& c, CheckResult& r) {
+    Geometry& g = r.geometry;
+    const float k = float(1.0 / c.view_scale);
+    const cv::Point2f o(float(c.view_origin.x), float(c.view_origin.y));
+    const auto map = [&](cv::Point2f& p) { p = p * k + o; };
+    for (auto& p : g.points) map(p);
+    for (auto& [a, b] : g.lines) { map(a); map(b); }
+    for (auto& poly : g.polygons) for (auto& p : poly) map(p);
+    for (auto& rc : g.rects) rc = cv::Rect2f(rc.x * k + o.x, rc.y * k + o.y, rc.width * k, rc.height * k);
+    g.hbands.clear();  // spec bands belong to the spec photo
+    if (!g.map.empty()) {
+        const cv::Size work = c.in.source.working.size();
+        const cv::Rect at = cv::Rect(cv::Point(int(o.x), int(o.y)), cv::Size(int(std::lround(g.map.cols * k)), int(std::lround(g.map.rows * k)))) &
+                            cv::Rect({}, work);
+        cv::Mat full = cv::Mat::zeros(work, CV_8U);
+        if (!at.empty()) cv::resize(g.map, full(at), at.size(), 0, 0, cv::INTER_NEAREST);
+        g.map = full;
+    }
+    g.space = Space::Original;
+    r.detail += " (measured on the source photo: no spec photo could be made)";
+}
+
 std::vector<CheckResult> run_checks(const CheckInput& in, const domain::CheckSettings& settings) {
     const CheckContext ctx = make_check_context(in);
     std::vector<CheckResult> out;
@@ -116,6 +142,8 @@ std::vector<CheckResult> run_checks(const CheckInput& in, const domain::CheckSet
         r.title = def.title;
         r.reason = it->second.reason;
         def.run(ctx, it->second, r);
+        if (!ctx.has_photo && ctx.has_face_view && r.verdict != Verdict::NotAssessable && r.geometry.space == Space::Standardized)
+            view_to_working(ctx, r);
         out.push_back(std::move(r));
     }
     return out;

@@ -9,7 +9,7 @@
 namespace pd::engine::checks {
 
 namespace {
-const char* kNoPhoto = "no spec photo was produced";
+const char* kNoFace = "no face found";
 
 double dist(const Face& f, int a, int b) { return cv::norm(f.points[a] - f.points[b]); }
 
@@ -55,7 +55,7 @@ double median_l(const CheckContext& c, const cv::Rect& r) {
 void eyes_open(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
     r.unit = "ratio";
     r.threshold = "warn < " + fmt_num(cfg.params.at("warn_ratio"), 2) + ", fail < " + fmt_num(cfg.params.at("fail_ratio"), 2);
-    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    if (!c.has_face_view) return not_assessable(r, kNoFace);
     const double a = eye_aspect(c.face, lm::kEyeAFirst), b = eye_aspect(c.face, lm::kEyeBFirst);
     r.value = std::min(a, b);
     r.verdict = grade_low(r.value, cfg.params.at("warn_ratio"), cfg.params.at("fail_ratio"));
@@ -69,7 +69,7 @@ void eyes_open(const CheckContext& c, const domain::CheckConfig& cfg, CheckResul
 void mouth_closed(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
     r.unit = "ratio";
     r.threshold = "warn > " + fmt_num(cfg.params.at("warn_ratio"), 2) + ", fail > " + fmt_num(cfg.params.at("fail_ratio"), 2);
-    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    if (!c.has_face_view) return not_assessable(r, kNoFace);
     r.value = dist(c.face, lm::kInnerLipTop, lm::kInnerLipBottom) / std::max(1.0, dist(c.face, lm::kMouthLeft, lm::kMouthRight));
     r.verdict = grade_high(r.value, cfg.params.at("warn_ratio"), cfg.params.at("fail_ratio"));
     r.detail = "gap between the lips over mouth width";
@@ -99,7 +99,7 @@ static double glasses_score(const CheckContext& c) {
 void glasses(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
     r.unit = "score";
     r.threshold = "glasses when > " + fmt_num(cfg.params.at("warn_score"));
-    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    if (!c.has_face_view) return not_assessable(r, kNoFace);
     r.value = glasses_score(c);
     const bool present = r.value > cfg.params.at("warn_score");
     // Glasses are allowed; a reviewer confirms clear lenses and frames off the eyes.
@@ -111,7 +111,7 @@ void glasses(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult&
 void tinted_lenses(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
     r.unit = "ratio";
     r.threshold = "warn < " + fmt_num(cfg.params.at("warn_ratio"), 2) + ", fail < " + fmt_num(cfg.params.at("fail_ratio"), 2);
-    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    if (!c.has_face_view) return not_assessable(r, kNoFace);
     const auto lenses = lens_boxes(c);
     const auto cheeks = cheek_boxes(c);
     const double skin = std::max(1.0, (median_l(c, cheeks[0]) + median_l(c, cheeks[1])) / 2);
@@ -127,7 +127,7 @@ void tinted_lenses(const CheckContext& c, const domain::CheckConfig& cfg, CheckR
 void lens_glare(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
     r.unit = "%";
     r.threshold = "warn > " + fmt_num(cfg.params.at("warn_percent")) + ", fail > " + fmt_num(cfg.params.at("fail_percent"));
-    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    if (!c.has_face_view) return not_assessable(r, kNoFace);
     const double bright = cfg.params.at("bright_l");
     int n = 0, hot = 0;
     r.geometry.map = cv::Mat::zeros(c.grey.size(), CV_8U);
@@ -153,7 +153,7 @@ void lens_glare(const CheckContext& c, const domain::CheckConfig& cfg, CheckResu
 void face_shadow(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
     r.unit = "L*";
     r.threshold = "warn > " + fmt_num(cfg.params.at("warn_delta_l")) + ", fail > " + fmt_num(cfg.params.at("fail_delta_l"));
-    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    if (!c.has_face_view) return not_assessable(r, kNoFace);
     const auto cheeks = cheek_boxes(c);
     const double a = median_l(c, cheeks[0]), b = median_l(c, cheeks[1]);
     r.value = std::abs(a - b);

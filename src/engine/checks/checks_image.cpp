@@ -186,7 +186,7 @@ void skin_smoothing(const CheckContext& c, const domain::CheckConfig& cfg, Check
 void source_resolution(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
     r.unit = "x";
     r.threshold = "warn > " + fmt_num(cfg.params.at("warn_upscale"), 2) + ", fail > " + fmt_num(cfg.params.at("fail_upscale"), 2);
-    if (!c.has_photo) return not_assessable(r, kNoPhoto);
+    if (!c.has_face_view) return not_assessable(r, "no face found");
     const SourceAnalysis& a = c.in.source;
     // Detail test on the face in the working image: if shrinking by k and enlarging back loses
     // (almost) nothing compared with shrinking by 8, the face holds no detail finer than k px:
@@ -211,7 +211,7 @@ void source_resolution(const CheckContext& c, const domain::CheckConfig& cfg, Ch
         if (loss(3.0) / ref < cfg.params.at("detail_ratio_x3")) k_eff = 3;
     }
     const double pixels = a.working_per_original;
-    r.value = c.in.photo->crop.scale * std::max(pixels, k_eff);
+    r.value = c.view_scale * std::max(pixels, k_eff);  // without a spec photo: at the scale it would have
     r.verdict = grade_high(r.value, cfg.params.at("warn_upscale"), cfg.params.at("fail_upscale"));
     r.detail = "output px per source px of real detail" +
                std::string(k_eff > 0 ? " (the face looks enlarged x" + fmt_num(k_eff) + " already)" : "");

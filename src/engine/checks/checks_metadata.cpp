@@ -36,6 +36,7 @@ bool front_camera(const CheckContext& c, std::string* which) {
 void exif_front_camera(const CheckContext& c, const domain::CheckConfig&, CheckResult& r) {
     r.unit = "flag";
     r.threshold = "lens or model names a front camera";
+    r.geometry.space = Space::Original;  // about the source file
     const ExifInfo& e = c.in.source.decoded.exif;
     if (!e.present) return not_assessable(r, "no EXIF in the file");
     std::string which;
@@ -49,6 +50,7 @@ void exif_front_camera(const CheckContext& c, const domain::CheckConfig&, CheckR
 void exif_beauty_software(const CheckContext& c, const domain::CheckConfig&, CheckResult& r) {
     r.unit = "flag";
     r.threshold = "software names a beauty app";
+    r.geometry.space = Space::Original;  // about the source file
     const ExifInfo& e = c.in.source.decoded.exif;
     if (!e.present) return not_assessable(r, "no EXIF in the file");
     const std::string m = match_any(c.in.hints.beauty_software_patterns, {&e.software});
@@ -63,6 +65,7 @@ void exif_beauty_software(const CheckContext& c, const domain::CheckConfig&, Che
 void stored_on_its_side(const CheckContext& c, const domain::CheckConfig&, CheckResult& r) {
     r.unit = "deg";
     r.threshold = "the engine did not have to turn the photo";
+    r.geometry.space = Space::Original;  // about the source file
     const int turned = c.in.source.turned_clockwise;
     r.value = turned;
     r.verdict = turned ? Verdict::Warn : Verdict::Pass;
@@ -74,6 +77,7 @@ void stored_on_its_side(const CheckContext& c, const domain::CheckConfig&, Check
 void mirrored(const CheckContext& c, const domain::CheckConfig&, CheckResult& r) {
     r.unit = "flag";
     r.threshold = "EXIF orientation mirrors, or a front camera";
+    r.geometry.space = Space::Original;  // about the source file
     const ExifInfo& e = c.in.source.decoded.exif;
     if (!e.present) {
         return not_assessable(r, "no EXIF: a mirrored face cannot be told from its pixels alone");
