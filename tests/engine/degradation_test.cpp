@@ -7,8 +7,9 @@
 // the same and more degradations over every real photo available).
 // Photos: astronaut.png (always) and ../shared/data/portraits (when present). A few clean
 // photos really are positives for a check (the astronaut's cluttered studio backdrop and its
-// 512 px source; the street and the room behind two portraits): those pairs are listed in
-// kTruePositives and not counted as false alarms.
+// 512 px source; the street and the room behind two portraits): those pairs are named in
+// config/validation.toml's [[true_positive]] list, shared with the validation table, and not
+// counted as false alarms.
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
@@ -21,6 +22,7 @@
 
 #include "engine/degradations.h"
 #include "engine/engine_fixture.h"
+#include "engine/validation_config.h"
 #include "support/test_support.h"
 
 using namespace pd;
@@ -33,20 +35,6 @@ using test::Photo;
 struct Case {
     std::string photo, degradation, target;
     std::vector<std::uint8_t> bytes;
-};
-
-const std::set<std::pair<std::string, std::string>> kTruePositives = {
-    {"astronaut", "background_uniformity"},  // flag, shuttle model and props behind her
-    {"astronaut", "source_resolution"},      // 512 px source, 93 px face: x2 up-scaling needed
-    {"astronaut", "sharpness"},              // the same x2 up-scaling softens every edge
-    {"girl-room-bg", "background_uniformity"},
-    {"woman-street-bg", "background_uniformity"},
-    // Four of the shared demo portraits are airbrushed (no pores, no grain; the skin texture
-    // measures like a beauty filter's), and their makeup is obvious: true beauty-filter cases.
-    {"girl-room-bg", "skin_smoothing"},
-    {"woman-dark-suit-plain-bg", "skin_smoothing"},
-    {"woman-street-bg", "skin_smoothing"},
-    {"woman-uniform-beige-bg", "skin_smoothing"},
 };
 
 // Checks whose degradation cannot be seen in pixels: the rate is printed, not asserted.
@@ -96,6 +84,12 @@ bool alarmed(const CheckResult& r) { return r.verdict == Verdict::Warn || r.verd
 }  // namespace
 
 TEST(Degradation, EachCheckCatchesItsDegradationAndStaysQuietOnCleanPhotos) {
+    // The true positives name photos of every real folder; a typo would hide a false alarm.
+    const auto& cfg = test::validation_config();
+    const auto problems = test::true_positive_problems(cfg, test::real_photos(cfg));
+    for (const auto& p : problems) ADD_FAILURE() << p;
+    ASSERT_TRUE(problems.empty()) << "fix the true-positive list in " << cfg.path;
+
     std::vector<Photo> photos;
     photos.push_back(analyse("astronaut", test::load_bgr(test::astronaut_path())));
     const auto shared = test::shared_portraits();
@@ -127,7 +121,7 @@ TEST(Degradation, EachCheckCatchesItsDegradationAndStaysQuietOnCleanPhotos) {
             auto o = E.standardize(c.bytes);
             ASSERT_TRUE(o) << c.photo << " / " << c.degradation << ": " << o.error().message;
             for (const auto& id : targets) {
-                if (kTruePositives.count({p.name, id})) continue;
+                if (cfg.is_true_positive(p.name, id)) continue;
                 const auto& r = test::find_check(o->checks, id);
                 if (verbose) std::printf("  %-26s %-28s %-22s %-14s %.3f\n", c.photo.c_str(), c.degradation.c_str(), id.c_str(), to_string(r.verdict), r.value);
                 auto& tt = t[id];

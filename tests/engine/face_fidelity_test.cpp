@@ -27,6 +27,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "engine/engine_fixture.h"
+#include "engine/validation_config.h"
 #include "support/test_support.h"
 
 using namespace pd;
@@ -181,11 +182,8 @@ Fidelity measure(const fs::path& path) {
 
 bool held_out(const std::string& name) {
     // config/validation.toml names the photos no threshold may be tuned on: marked in the table.
-    static const std::string text = [] {
-        auto b = read_file_bytes(test::config_dir() + "/validation.toml");
-        return b ? std::string(b->begin(), b->end()) : std::string();
-    }();
-    return text.find("/" + name + "\"") != std::string::npos;
+    const auto& held = test::validation_config().held_out;
+    return std::any_of(held.begin(), held.end(), [&](const std::string& k) { return std::filesystem::path(k).filename() == name; });
 }
 
 const std::vector<Fidelity>& all_results() {

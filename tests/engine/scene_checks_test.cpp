@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -22,6 +21,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "engine/engine_fixture.h"
+#include "engine/validation_config.h"
 #include "support/test_support.h"
 
 using namespace pd;
@@ -298,22 +298,11 @@ TEST(SceneChecks, AstronautsBusyBackdropIsFlagged) {
 // The split is config/validation.toml's: held-out photos are only ever run with
 // PD_SCENE_HELD_OUT=1, never tuned on.
 
-std::vector<std::string> held_out_list() {
-    std::ifstream in(test::config_dir() + "/validation.toml");
-    std::vector<std::string> out;
-    std::string line;
-    while (std::getline(in, line)) {
-        const auto q0 = line.find('"'), q1 = line.rfind('"');
-        if (q0 != std::string::npos && q1 > q0) out.push_back(line.substr(q0 + 1, q1 - q0 - 1));
-    }
-    return out;
-}
-
 TEST(SceneChecks, DISABLED_RealPhotos) {
     const bool held_out = std::getenv("PD_SCENE_HELD_OUT") != nullptr;
     const char* dump = std::getenv("PD_SCENE_DUMP");
     const fs::path data = fs::path(PD_SHARED_PORTRAITS).parent_path();
-    const auto skip = held_out_list();
+    const auto& skip = test::validation_config().held_out;
     std::vector<std::pair<std::string, fs::path>> photos;  // (validation name, path)
     for (const char* dir : {"portraits", "portraits-dev"}) {
         if (!fs::exists(data / dir)) continue;
@@ -329,7 +318,7 @@ TEST(SceneChecks, DISABLED_RealPhotos) {
     int counts[2][4] = {};  // [check][verdict]
     int n = 0;
     for (const auto& [id, path] : photos) {
-        const bool is_held_out = std::find(skip.begin(), skip.end(), id) != skip.end();
+        const bool is_held_out = skip.count(id) > 0;
         if (is_held_out != held_out) continue;
         auto bytes = read_file_bytes(path.string());
         if (!bytes) continue;

@@ -18,7 +18,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -29,128 +28,22 @@
 
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
-#include <toml.hpp>
 
 #include "engine/degradations.h"
 #include "engine/engine_fixture.h"
+#include "engine/validation_config.h"
 #include "support/test_support.h"
 
 using namespace pd;
 using namespace pd::engine;
-namespace fs = std::filesystem;
 
 namespace {
 
 // [SECTION] The photos
 
-struct Source {
-    std::string key;   // as config/validation.toml names it
-    std::string name;  // short name used in the table's notes
-    fs::path path;
-    bool held_out = false;
-};
-
-// Debian's dlib examples are mostly group photos; only these have one dominant face (looked at).
-const std::set<std::string> kDlibSingleFace = {"Tom_Cruise_avp_2014_4.jpg"};
-
-// Clean photos that really are positive for a check, after looking at them: not counted as
-// false alarms (the table prints how many were set aside).
-const std::set<std::pair<std::string, std::string>> kTruePositives = {
-    // From the degradation suite (tests/engine/degradation_test.cpp).
-    {"astronaut", "background_uniformity"},  // flag, shuttle model and props behind her
-    {"astronaut", "source_resolution"},      // 512 px source, 93 px face: x2 up-scaling needed
-    {"astronaut", "sharpness"},              // the same x2 up-scaling softens every edge
-    {"girl-room-bg", "background_uniformity"},
-    {"woman-street-bg", "background_uniformity"},
-    {"deepface-img29", "blue_clothing"},  // a mid-blue suit (looked at)
-    {"girl-room-bg", "skin_smoothing"},  // airbrushed demo portraits, obvious makeup
-    {"woman-dark-suit-plain-bg", "skin_smoothing"},
-    {"woman-street-bg", "skin_smoothing"},
-    {"woman-uniform-beige-bg", "skin_smoothing"},
-    // Looked at for this table (whole photo; mouths and tilts at full size). Backgrounds: a
-    // printed backdrop, logos or lettering, a crowd, people or a screen behind the subject.
-    {"deepface-img1", "background_uniformity"},  {"deepface-img2", "background_uniformity"},
-    {"deepface-img4", "background_uniformity"},  {"deepface-img5", "background_uniformity"},
-    {"deepface-img8", "background_uniformity"},  {"deepface-img19", "background_uniformity"},
-    {"deepface-img28", "background_uniformity"}, {"deepface-img29", "background_uniformity"},
-    {"deepface-img34", "background_uniformity"}, {"deepface-img38", "background_uniformity"},
-    {"deepface-img41", "background_uniformity"}, {"deepface-img44", "background_uniformity"},
-    {"deepface-img46", "background_uniformity"}, {"deepface-img50", "background_uniformity"},
-    {"deepface-img53", "background_uniformity"}, {"deepface-img56", "background_uniformity"},
-    {"deepface-img58", "background_uniformity"}, {"deepface-img62", "background_uniformity"},
-    {"deepface-img3", "background_uniformity"},  {"deepface-img21", "background_uniformity"},
-    {"deepface-img36", "background_uniformity"}, {"deepface-img39", "background_uniformity"},
-    {"deepface-img45", "background_uniformity"}, {"deepface-img48", "background_uniformity"},
-    {"deepface-img54", "background_uniformity"}, {"deepface-img57", "background_uniformity"},
-    {"Tom_Cruise_avp_2014_4", "background_uniformity"},
-    // Teeth showing in a broad smile, or the mouth open mid-sentence.
-    {"astronaut", "mouth_closed"},     {"deepface-img1", "mouth_closed"},  {"deepface-img8", "mouth_closed"},
-    {"deepface-img38", "mouth_closed"}, {"deepface-img44", "mouth_closed"}, {"deepface-img50", "mouth_closed"},
-    {"deepface-img58", "mouth_closed"}, {"deepface-img9", "mouth_closed"},  {"deepface-img15", "mouth_closed"},
-    {"deepface-img57", "mouth_closed"},
-    // The head visibly leans (5-9 degrees measured on the eye line).
-    {"deepface-img19", "eye_tilt"}, {"deepface-img38", "eye_tilt"}, {"deepface-img41", "eye_tilt"},
-    {"deepface-img45", "eye_tilt"}, {"Tom_Cruise_avp_2014_4", "eye_tilt"},
-    // The head visibly turned (about 14 degrees measured).
-    {"deepface-img4", "yaw"}, {"deepface-img34", "yaw"},
-    // A small face in a 1275 px press photo: x2.5 enlargement needed, as for the astronaut.
-    {"deepface-img38", "source_resolution"},
-    // A green dress with large jewelled appliques.
-    {"deepface-img45", "patterned_clothing"},
-};
-
-std::set<std::string> held_out_keys(std::vector<std::string>& notes) {
-    std::set<std::string> out;
-    const std::string path = test::config_dir() + "/validation.toml";
-    const auto data = toml::parse(path);
-    for (const auto& k : toml::find<std::vector<std::string>>(data, "validation", "held_out")) out.insert(k);
-    notes.push_back("split: " + path + " (" + std::to_string(out.size()) + " held-out photos)");
-    return out;
-}
-
-std::vector<fs::path> jpegs_in(const fs::path& dir) {
-    std::vector<fs::path> out;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec))
-        if (e.is_regular_file() && e.path().extension() == ".jpg") out.push_back(e.path());
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-std::vector<Source> all_sources(std::vector<std::string>& notes) {
-    const auto held = held_out_keys(notes);
-    std::vector<Source> out;
-    out.push_back({"astronaut", "astronaut", test::astronaut_path(), false});
-    const fs::path shared = PD_SHARED_DATA;
-    for (const char* dir : {"portraits", "portraits-dev"}) {
-        const auto files = jpegs_in(shared / dir);
-        if (files.empty()) notes.push_back(std::string("absent: ") + (shared / dir).string() + " (its photos are not in the table)");
-        for (const auto& f : files) {
-            const std::string key = std::string(dir) + "/" + f.filename().string();
-            out.push_back({key, f.stem().string(), f, held.count(key) > 0});
-        }
-    }
-    const auto dlib = jpegs_in(PD_DLIB_FACES);
-    if (dlib.empty()) notes.push_back(std::string("absent: ") + PD_DLIB_FACES + " (libdlib-data examples not installed)");
-    std::vector<std::string> skipped;
-    for (const auto& f : dlib) {
-        if (!kDlibSingleFace.count(f.filename().string())) {
-            skipped.push_back(f.filename().string());
-            continue;
-        }
-        out.push_back({f.string(), f.stem().string(), f, held.count(f.string()) > 0});
-    }
-    if (!skipped.empty()) {
-        std::string s = "skipped " + std::to_string(skipped.size()) + " dlib examples (groups of people, a collage, dogs):";
-        for (const auto& n : skipped) s += " " + n;
-        notes.push_back(s);
-    }
-    for (const auto& k : held) {
-        const bool found = std::any_of(out.begin(), out.end(), [&](const Source& s) { return s.key == k; });
-        if (!found) notes.push_back("held-out photo not available: " + k);
-    }
-    return out;
-}
+// The real photos, the held-out split and the clean photos named true positives (set aside,
+// not counted as false alarms) are config/validation.toml's: tests/engine/validation_config.h.
+using test::RealPhoto;
 
 // [SECTION] The degradations
 
@@ -244,7 +137,7 @@ struct PhotoRun {
     std::vector<std::pair<std::string, std::vector<CheckResult>>> clean;  // variant label, checks
 };
 
-PhotoRun run_photo(const Source& s, const std::set<std::string>& catalogue, bool clean_only) {
+PhotoRun run_photo(const RealPhoto& s, const std::set<std::string>& catalogue, bool clean_only) {
     PhotoRun r;
     const auto& E = test::shared_engine();
     cv::Mat bgr;
@@ -327,8 +220,16 @@ double median(std::vector<double> v) {
 
 TEST(Validation, TableOverEveryRealPhoto) {
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<std::string> notes;
-    const auto sources = all_sources(notes);
+    const auto& cfg = test::validation_config();
+    const auto real = test::real_photos(cfg);
+    std::vector<std::string> notes = {"split and true positives: " + cfg.path + " (" + std::to_string(cfg.held_out.size()) +
+                                      " held-out photos, " + std::to_string(cfg.true_positives.size()) + " true positives)"};
+    notes.insert(notes.end(), real.notes.begin(), real.notes.end());
+    // A typo in the true-positive list would silently hide a false alarm: refuse to run.
+    const auto problems = test::true_positive_problems(cfg, real);
+    for (const auto& p : problems) ADD_FAILURE() << p;
+    ASSERT_TRUE(problems.empty()) << "fix the true-positive list in " << cfg.path;
+    const auto& sources = real.photos;
     std::set<std::string> catalogue;
     std::vector<std::string> order;
     for (const auto& d : check_catalogue()) {
@@ -403,9 +304,9 @@ TEST(Validation, TableOverEveryRealPhoto) {
                     auto& ca = clean_alarms.back().second[cr.id];
                     if (!ca.variants++)
                         ca.first = label + " " + to_string(cr.verdict) + " " + fmt_num(cr.value, 3) +
-                                   (kTruePositives.count({s.name, cr.id}) ? " TP" : "");
+                                   (cfg.is_true_positive(s.name, cr.id) ? " TP" : "");
                 }
-                if (kTruePositives.count({s.name, cr.id})) {
+                if (cfg.is_true_positive(s.name, cr.id)) {
                     ++it->set_aside;
                     continue;
                 }
@@ -459,7 +360,7 @@ TEST(Validation, TableOverEveryRealPhoto) {
             std::printf("%s / %s: %zu missed (clean median %s): %s\n", id.c_str(), key.second.c_str(), list.size(),
                         fmt_num(median(clean_values_tuning[id]), 3).c_str(), line.c_str());
         }
-    // Every clean photo's alarms, to look at: a true positive goes into kTruePositives.
+    // Every clean photo's alarms, to look at: a true positive goes into config/validation.toml.
     std::printf("\nAlarms on clean photos (first variant's verdict and value, variants alarming of 3; TP = named true positive)\n");
     for (const auto& [photo, alarms] : clean_alarms) {
         if (alarms.empty()) continue;
