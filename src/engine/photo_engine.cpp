@@ -205,9 +205,13 @@ void PhotoEngine::add_small_faces(const cv::Mat& img, int detect_long_side, std:
         }
     }
     for (const auto& f : found) {
-        const bool known = std::any_of(faces.begin(), faces.end(), [&](const Face& g) {
-            return mostly_inside(f.box, g.box) || mostly_inside(g.box, f.box);
-        });
+        bool known = false;
+        for (auto& g : faces) {
+            if (!mostly_inside(f.box, g.box) && !mostly_inside(g.box, f.box)) continue;
+            known = true;
+            // A second opinion on a face HOG scored low (a pasted or distant face).
+            if (f.source == FaceSource::Cascade && &g != &faces.front()) g.cascade_agrees = true;
+        }
         if (!known) faces.push_back(f);
     }
 }

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+#include "engine/degradations.h"
 #include "engine/engine_fixture.h"
 #include "support/test_support.h"
 
@@ -103,6 +104,25 @@ TEST(FaceDetection, SecondFaceFortyToSixtyPixelsWideFiresOtherFaces) {
         EXPECT_EQ(r.verdict, Verdict::Fail) << r.detail << "; " << faces_summary(o.analysis);
         EXPECT_GE(r.value, 1);
     }
+}
+
+// man-suit-plain-bg's own face pasted 60 px wide into its top corner: HOG finds it, but at a
+// confidence of ~0.4, under other_faces' min_score (a badge or a print scores up to 0.3). The
+// cascade finding a face on the same box is the second opinion that makes it count.
+TEST(FaceDetection, LowScoreFaceConfirmedByTheCascadeFiresOtherFaces) {
+    const std::string path = portrait("man-suit-plain-bg.jpg");
+    if (!have(path)) GTEST_SKIP() << "shared portraits absent";
+    const test::Photo p = test::analyse_photo("man-suit-plain-bg", test::load_bgr(path));
+    const auto o = standardize(test::second_face_at(p, 60.0));  // as the validation table does
+    ASSERT_TRUE(o.analysis.has_face());
+    const auto& r = test::find_check(o.checks, "other_faces");
+    EXPECT_EQ(r.verdict, Verdict::Fail) << r.detail << "; " << faces_summary(o.analysis);
+    const auto& faces = o.analysis.faces;
+    const bool confirmed_low = std::any_of(faces.begin() + 1, faces.end(), [](const Face& f) {
+        return f.source == FaceSource::Hog && f.score < 0.5 && f.cascade_agrees;
+    });
+    EXPECT_TRUE(confirmed_low) << "expected the pasted face as a low-score HOG face the cascade agrees with; "
+                               << faces_summary(o.analysis);
 }
 
 TEST(FaceDetection, SubjectTooSmallForTheNormalScaleIsFoundAtTheSecond) {

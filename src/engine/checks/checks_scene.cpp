@@ -83,11 +83,15 @@ void other_faces(const CheckContext& c, const domain::CheckConfig& cfg, CheckRes
     for (size_t i = 1; i < faces.size(); ++i) {
         // A cascade face has no HOG score: the cascade's own threshold (min_neighbours in
         // engine.toml) already kept it.
-        const bool cascade = faces[i].source == FaceSource::Cascade;
+        // A HOG face under min_score counts when the cascade found it too (two detectors that
+        // work differently rarely agree on a badge or a print).
+        const bool cascade = faces[i].source == FaceSource::Cascade || faces[i].cascade_agrees;
         if (faces[i].face_width() >= min_w && (cascade || faces[i].score >= cfg.params.at("min_score"))) {
             ++others;
             r.geometry.rects.push_back(faces[i].box);
-            scores += (scores.empty() ? "" : ", ") + (cascade ? std::string("cascade") : fmt_num(faces[i].score, 2));
+            const bool hog = faces[i].source != FaceSource::Cascade;
+            scores += (scores.empty() ? "" : ", ") + (hog ? fmt_num(faces[i].score, 2) : std::string("cascade")) +
+                      (hog && faces[i].cascade_agrees ? " with the cascade agreeing" : "");
         }
     }
     r.value = others;

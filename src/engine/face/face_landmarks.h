@@ -41,6 +41,7 @@ struct Face {
     cv::Rect2f box;                       // detector box, input image coordinates
     double score = 0;                     // HOG detection confidence (> 0); 0 for a cascade face
     FaceSource source = FaceSource::Hog;
+    bool cascade_agrees = false;          // the small-face cascade found a box on it too
     std::array<cv::Point2f, 68> points;   // landmarks, input image coordinates
 
     cv::Point2f eye_centre_a() const;     // mean of points 36-41 (image left)
