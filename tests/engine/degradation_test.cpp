@@ -64,7 +64,9 @@ std::vector<Case> make_cases(const Photo& p) {
     add("skin smoothing", "skin_smoothing", jpg(test::smooth_skin(p)));
     add("eye region darkened", "tinted_lenses", jpg(test::tint_lenses(p)));
     for (double s : {12.0, 18.0}) add("noise sigma " + std::to_string(int(s)), "noise", jpg(test::add_noise(p, s, 7)));
-    add("second face pasted", "other_faces", jpg(test::second_face(p)));
+    // Every shared portrait has room for a second face beside the head.
+    if (const cv::Mat m = test::second_face(p); !m.empty()) add("second face pasted", "other_faces", jpg(m));
+    else ADD_FAILURE() << p.name << ": no room for a second face";
     add("cluttered background", "background_uniformity", jpg(test::clutter(p, 11)));
     return c;
 }

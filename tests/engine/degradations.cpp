@@ -100,14 +100,22 @@ cv::Mat recolour_clothes(const Photo& p, const cv::Scalar& bgr_colour) {
         cv::cvtColor(px, l, cv::COLOR_BGR2Lab);
         return l.at<cv::Vec3f>(0, 0);
     }();
+    // The garment: person below the neck, and beside the neck (outside the jaw's ends) from
+    // the chin down, where the shoulders of a tight crop are.
+    const int chin = std::max(0, int(p.face.points[lm::kChin].y));
     const int neck = int(p.face.points[lm::kChin].y + 0.35 * p.face.face_width());
-    for (int y = std::max(0, neck); y < lab.rows; ++y)
+    const float jaw0 = p.face.points[lm::kJawLeft].x, jaw1 = p.face.points[lm::kJawRight].x;
+    int changed = 0;
+    for (int y = chin; y < lab.rows; ++y)
         for (int x = 0; x < lab.cols; ++x) {
             const float a = p.alpha.at<float>(y, x);
-            if (a < 0.5f) continue;
+            if (a < 0.5f || (y < neck && x >= jaw0 && x <= jaw1)) continue;
             auto& v = lab.at<cv::Vec3f>(y, x);
             v = cv::Vec3f(std::clamp(target[0] + (v[0] - 50) * 0.3f, 0.0f, 100.0f), target[1], target[2]);
+            ++changed;
         }
+    // No garment in the frame: nothing to recolour.
+    if (changed < 400) return {};
     cv::cvtColor(lab, f, cv::COLOR_Lab2BGR);
     cv::Mat out;
     f.convertTo(out, CV_8UC3, 255);
@@ -190,26 +198,56 @@ cv::Mat tint_lenses(const Photo& p, double k) {
 
 // [SECTION] Other faces and backgrounds
 
-static cv::Mat paste_face(const Photo& p, double k) {
+// The subject's head: the box widened to the ears and raised to the hair. A pasted face is
+// cut from here.
+static cv::Rect head_rect(const Photo& p) {
     const cv::Rect2f b = p.face.box;
-    const cv::Rect src = cv::Rect(int(b.x - 0.2 * b.width), int(b.y - 0.3 * b.height), int(1.4 * b.width), int(1.6 * b.height)) &
-                         cv::Rect(0, 0, p.bgr.cols, p.bgr.rows);
+    return cv::Rect(int(b.x - 0.2 * b.width), int(b.y - 0.3 * b.height), int(1.4 * b.width), int(1.6 * b.height)) &
+           cv::Rect(0, 0, p.bgr.cols, p.bgr.rows);
+}
+
+// Where the subject's head, scaled by k, goes: the top corner farther from the subject.
+static cv::Rect paste_rect(const Photo& p, double k) {
+    const cv::Rect src = head_rect(p);
+    const int w = int(std::lround(src.width * k)), h = int(std::lround(src.height * k));
+    const bool left = p.face.eyes_midpoint().x > p.bgr.cols / 2.0;
+    return cv::Rect(left ? 0 : p.bgr.cols - w, 0, w, h) & cv::Rect(0, 0, p.bgr.cols, p.bgr.rows);
+}
+
+// Would the pasted head cover the subject's face (its detector box)? Hair may be covered.
+static bool covers_face(const Photo& p, double k) {
+    const cv::Rect2f b = p.face.box;
+    return (paste_rect(p, k) & cv::Rect(int(b.x), int(b.y), int(b.width), int(b.height))).area() > 0;
+}
+
+static cv::Mat paste_face(const Photo& p, double k) {
+    const cv::Rect src = head_rect(p);
     cv::Mat face;
     cv::resize(p.bgr(src), face, cv::Size(), k, k, k < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
     cv::Mat out = p.bgr.clone();
-    // Into the top corner farther from the subject.
-    const bool left = p.face.eyes_midpoint().x > p.bgr.cols / 2.0;
-    const int x = left ? 0 : p.bgr.cols - face.cols;
-    const cv::Rect dst = cv::Rect(x, 0, face.cols, face.rows) & cv::Rect(0, 0, out.cols, out.rows);
-    face(cv::Rect(0, 0, dst.width, dst.height)).copyTo(out(dst));
+    const cv::Rect dst = paste_rect(p, k);
+    const bool left = dst.x == 0;
+    // Cut at the frame edge on the far side, as a face at the corner of a photo would be.
+    face(cv::Rect(left ? face.cols - dst.width : 0, 0, dst.width, dst.height)).copyTo(out(dst));
     return out;
 }
 
-cv::Mat second_face(const Photo& p) { return paste_face(p, std::max(0.8, 110.0 / p.face.box.width)); }
+cv::Mat second_face(const Photo& p) {
+    // As large as 0.8 of the subject when that leaves the subject's face uncovered, else
+    // smaller, down to 110 px; a tight portrait with no room for even that gets nothing (a
+    // face pasted over the subject's own replaces the subject instead of adding a face).
+    const double floor = 110.0 / p.face.box.width;
+    for (double k = std::max(0.8, floor);; k = std::max(floor, k * 0.93)) {
+        if (!covers_face(p, k)) return paste_face(p, k);
+        if (k == floor) return {};
+    }
+}
 
 cv::Mat second_face_at(const Photo& p, double px_at_512) {
     const double long_side = std::max(p.bgr.cols, p.bgr.rows);
-    return paste_face(p, px_at_512 * long_side / 512.0 / p.face.box.width);
+    const double k = px_at_512 * long_side / 512.0 / p.face.box.width;
+    if (covers_face(p, k)) return {};
+    return paste_face(p, k);
 }
 
 cv::Mat clutter(const Photo& p, unsigned seed) {

@@ -31,7 +31,8 @@ cv::Mat rotate_with_lean(const Photo& p, double deg);
 cv::Mat tilt_to(const Photo& p, double deg);
 cv::Mat blur(const Photo& p, double k);
 cv::Mat expose(const Photo& p, double stops);
-// The garment below the chin recoloured to `bgr_colour`, keeping its shading (matte >= 0.5).
+// The garment below the chin recoloured to `bgr_colour`, keeping its shading (matte >= 0.5);
+// empty when the frame shows no garment.
 cv::Mat recolour_clothes(const Photo& p, const cv::Scalar& bgr_colour);
 // The old suite's blue: the spec's background colour RGB(100,197,255).
 cv::Mat blue_clothes(const Photo& p);
@@ -42,9 +43,10 @@ cv::Mat smooth_skin(const Photo& p);
 cv::Mat tint_lenses(const Photo& p, double k = 0.3);
 cv::Mat add_noise(const Photo& p, double sigma, unsigned seed);
 // The subject's own face pasted into the top corner farther from the subject, at least 110 px
-// wide (the old suite's case).
+// wide (the old suite's case). Empty when there is no room for it beside the subject's face.
 cv::Mat second_face(const Photo& p);
-// The same, with the pasted face `px_at_512` px wide once the photo is scaled to 512 px long.
+// The same, with the pasted face `px_at_512` px wide once the photo is scaled to 512 px long;
+// empty when it would cover the subject's face.
 cv::Mat second_face_at(const Photo& p, double px_at_512);
 cv::Mat clutter(const Photo& p, unsigned seed);
 // The background (1 - matte) replaced by `backdrop` (same size as the photo).

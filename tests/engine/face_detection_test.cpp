@@ -113,7 +113,9 @@ TEST(FaceDetection, LowScoreFaceConfirmedByTheCascadeFiresOtherFaces) {
     const std::string path = portrait("man-suit-plain-bg.jpg");
     if (!have(path)) GTEST_SKIP() << "shared portraits absent";
     const test::Photo p = test::analyse_photo("man-suit-plain-bg", test::load_bgr(path));
-    const auto o = standardize(test::second_face_at(p, 60.0));  // as the validation table does
+    const cv::Mat pasted = test::second_face_at(p, 60.0);  // as the validation table does
+    ASSERT_FALSE(pasted.empty());
+    const auto o = standardize(pasted);
     ASSERT_TRUE(o.analysis.has_face());
     const auto& r = test::find_check(o.checks, "other_faces");
     EXPECT_EQ(r.verdict, Verdict::Fail) << r.detail << "; " << faces_summary(o.analysis);

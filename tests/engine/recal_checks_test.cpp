@@ -65,6 +65,22 @@ TEST(RecalChecks, NavyAndMidBlueGarmentsAreFlagged) {
     }
 }
 
+// A press crop that ends just below the chin (no spec photo can be made from it): the garment
+// shows only as shoulders beside the neck, and is still judged there.
+TEST(RecalChecks, BlueShouldersOfATightCropAreFlagged) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    const auto path = std::filesystem::path(PD_SHARED_PORTRAITS).parent_path() / "portraits-dev" / "deepface-img61.jpg";
+    if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not present";
+    const test::Photo p = test::analyse_photo("deepface-img61", test::load_bgr(path.string()));
+    ASSERT_GT(p.face.points[8].y + 0.35 * p.face.face_width(), p.bgr.rows) << "no longer a crop that ends at the neck";
+    const CheckResult clean = run_check(p.bgr, "blue_clothing");
+    EXPECT_EQ(clean.verdict, Verdict::Pass) << clean.value << " % " << clean.detail;
+    const cv::Mat blue = test::recolour_clothes(p, cv::Scalar(190, 90, 40));
+    ASSERT_FALSE(blue.empty()) << "the shoulders beside the neck were not recoloured";
+    const CheckResult mid = run_check(blue, "blue_clothing");
+    EXPECT_TRUE(flagged(mid.verdict)) << "mid-blue: " << mid.value << " % " << mid.detail;
+}
+
 TEST(RecalChecks, BlackAndCharcoalSuitsAreNotBlue) {
     PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
     for (const char* name : kPortraits) {

@@ -119,15 +119,24 @@ void blue_clothing(const CheckContext& c, const domain::CheckConfig& cfg, CheckR
     } else {
         const SourceAnalysis& a = c.in.source;
         const Face& f = a.subject();
-        const int neck = std::clamp(int(f.points[lm::kChin].y + 0.35 * f.face_width()), 0, a.working.rows);
-        if (neck >= a.working.rows - 1) return not_assessable(r, "the photo ends at the neck: no clothing in the frame");
-        band = cv::Rect(0, neck, a.working.cols, a.working.rows - neck);
+        // Below the neck, and beside the neck from the chin down: a tight press crop often
+        // ends at the chin with the shoulders of a garment in the bottom corners.
+        const int chin = std::clamp(int(f.points[lm::kChin].y), 0, a.working.rows);
+        const int neck = std::clamp(int(f.points[lm::kChin].y + 0.35 * f.face_width()), chin, a.working.rows);
+        if (chin >= a.working.rows - 1) return not_assessable(r, "the photo ends at the chin: no clothing in the frame");
+        band = cv::Rect(0, chin, a.working.cols, a.working.rows - chin);
         cv::Mat small, f32, alpha;
         cv::resize(a.working(band), small, cv::Size(std::max(1, band.width / 2), std::max(1, band.height / 2)), 0, 0, cv::INTER_AREA);
         small.convertTo(f32, CV_32FC3, 1.0 / 255.0);
         cv::cvtColor(f32, lab, cv::COLOR_BGR2Lab);
         cv::resize(a.matte.alpha(band), alpha, small.size(), 0, 0, cv::INTER_AREA);
         clothing = alpha > 0.9f;
+        // The neck (and a beard) between the jaw's ends is not clothing.
+        const float sx = float(small.cols) / float(band.width), sy = float(small.rows) / float(band.height);
+        const int x0 = std::clamp(int(f.points[lm::kJawLeft].x * sx), 0, small.cols);
+        const int x1 = std::clamp(int(f.points[lm::kJawRight].x * sx) + 1, x0, small.cols);
+        const int y1 = std::clamp(int((neck - chin) * sy), 0, small.rows);
+        clothing(cv::Rect(x0, 0, x1 - x0, y1)).setTo(0);
     }
     const int n = cv::countNonZero(clothing);
     if (n < 200) return not_assessable(r, "too little clothing in the frame");
