@@ -5,6 +5,7 @@
 // near-black band of constant width that a tool adds is.
 // tinted_lenses: eye sockets in shadow on a bare face are not tinted lenses; lenses that pass
 // 30 % of the light are.
+// noise: colour noise counts, so a large photo scaled down does not hide its grain.
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -118,4 +119,19 @@ TEST(Recal2Sharpness, SoftPhotoIsNotBlurryButBlurredIs) {
     const auto blurred = checks_of(test::blur(p, 2.0));
     const CheckResult& b = test::find_check(blurred, "sharpness");
     EXPECT_TRUE(b.verdict == Verdict::Warn || b.verdict == Verdict::Fail) << "blur x2: " << b.value;
+}
+
+// noise: on a large photo the working copy is scaled down, which averages the grain in the grey
+// away; sensor noise is independent per channel, so the colour differences keep it. The same
+// noise is flagged on the large photo as on the small one, and the clean large photo is not.
+TEST(Recal2Noise, ColourNoiseOnALargePhotoIsFlagged) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    const char* name = "man-suit-plain-bg.jpg";
+    cv::Mat large;
+    cv::resize(test::load_bgr(shared_portrait(name).string()), large, cv::Size(), 4.5, 4.5, cv::INTER_CUBIC);  // 9 MP
+    const test::Photo p = test::analyse_photo(name, large);
+    const CheckResult& clean = test::find_check(checks_of(p.bgr), "noise");
+    EXPECT_EQ(clean.verdict, Verdict::Pass) << clean.value << " " << clean.detail;
+    const CheckResult& noisy = test::find_check(checks_of(test::add_noise(p, 12, 7)), "noise");
+    EXPECT_TRUE(noisy.verdict == Verdict::Warn || noisy.verdict == Verdict::Fail) << noisy.value << " " << noisy.detail;
 }

@@ -51,7 +51,7 @@ const std::vector<CheckDef>& check_catalogue() {
          exposure},
         {"clipping", "Clipped highlights and shadows", {"warn_percent", "fail_percent"}, clipping},
         {"sharpness", "Sharpness", {"warn", "fail"}, sharpness},
-        {"noise", "Noise", {"warn_sigma", "fail_sigma"}, noise},
+        {"noise", "Noise", {"warn_sigma", "fail_sigma", "chroma_weight"}, noise},
         {"skin_smoothing", "Skin smoothing (beauty filter)", {"warn_ratio", "fail_ratio"}, skin_smoothing},
         {"source_resolution", "Source resolution (up-scaling)", {"warn_upscale", "fail_upscale", "detail_ratio_x2", "detail_ratio_x3"}, source_resolution},
         {"background_uniformity", "Background plain and even", {"warn_delta_e", "fail_delta_e"}, background_uniformity},

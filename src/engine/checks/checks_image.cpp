@@ -152,9 +152,24 @@ void noise(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r
     cv::Mat smooth = skin_mask & (mag <= edge_cut);
     const int n = cv::countNonZero(smooth);
     if (n < 100) return not_assessable(r, "too little smooth skin to measure noise on");
-    r.value = std::sqrt(3.14159265358979 / 2.0) * cv::mean(cv::abs(resp), smooth)[0] / 6.0;
+    const auto immerkaer = [&](const cv::Mat& response) {
+        return std::sqrt(3.14159265358979 / 2.0) * cv::mean(cv::abs(response), smooth)[0] / 6.0;
+    };
+    const double luma = immerkaer(resp);
+    // Colour noise, on the same smooth skin: R-G and B-G. A sensor's noise is independent per
+    // channel, so it shows in the colour differences at least as strongly as in the grey, and
+    // JPEG's colour subsampling keeps a clean photo's colour differences smooth.
+    cv::Mat bgr32;
+    c.in.source.working(roi).convertTo(bgr32, CV_32FC3);
+    std::vector<cv::Mat> ch;
+    cv::split(bgr32, ch);
+    cv::Mat rg = ch[2] - ch[1], bg = ch[0] - ch[1], r_rg, r_bg;
+    cv::filter2D(rg, r_rg, CV_32F, M);
+    cv::filter2D(bg, r_bg, CV_32F, M);
+    const double chroma = 0.5 * (immerkaer(r_rg) + immerkaer(r_bg));
+    r.value = std::max(luma, cfg.params.at("chroma_weight") * chroma);
     r.verdict = grade_high(r.value, cfg.params.at("warn_sigma"), cfg.params.at("fail_sigma"));
-    r.detail = "noise sigma estimated on smooth skin";
+    r.detail = "noise sigma estimated on smooth skin: grey " + fmt_num(luma, 2) + ", colour differences " + fmt_num(chroma, 2);
     r.geometry.space = Space::Original;
     r.geometry.map = cv::Mat::zeros(c.work_grey.size(), CV_8U);
     smooth.copyTo(r.geometry.map(roi));
