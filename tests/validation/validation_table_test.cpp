@@ -14,6 +14,7 @@
 // PD_VALIDATION_VERBOSE=1 prints every measured value. PD_VALIDATION_THREADS=n (default 2).
 // PD_VALIDATION_CLEAN_ONLY=1 runs the clean photos only (the false-alarm rows).
 // PD_VALIDATION_DUMP=DIR writes the tuning photos' missed degradations there, to look at.
+// PD_VALIDATION_ONLY=check_id spoils the photos for that check only (the other rows stay empty).
 #include <algorithm>
 #include <cctype>
 #include <atomic>
@@ -186,7 +187,9 @@ PhotoRun run_photo(const RealPhoto& s, const std::set<std::string>& catalogue, b
         r.no_face = true;  // nothing to spoil: the landmarks and the matte are needed
         return r;
     }
+    const char* only = std::getenv("PD_VALIDATION_ONLY");
     for (const auto& c : cases_for(p, out_per_orig)) {
+        if (only && c.target != only) continue;
         if (!catalogue.count(c.target)) {
             r.spoiled.push_back({c.kind, c.label, c.target, Verdict::NotAssessable, 0});
             continue;
