@@ -148,7 +148,7 @@ PhotoRun run_photo(const RealPhoto& s, const std::set<std::string>& catalogue, b
         return r;
     }
     for (auto& c : clean_variants(bgr)) {
-        auto o = E.standardize(c.bytes);
+        auto o = E.process(c.bytes);
         if (!o) {
             r.error = c.label + ": " + o.error().message;
             return r;
@@ -168,7 +168,7 @@ PhotoRun run_photo(const RealPhoto& s, const std::set<std::string>& catalogue, b
             r.spoiled.push_back({c.kind, c.label, c.target, Verdict::NotAssessable, 0});
             continue;
         }
-        auto o = E.standardize(c.make());
+        auto o = E.process(c.make());
         if (!o) {
             r.spoiled.push_back({c.kind, c.label, c.target, Verdict::NotAssessable, 0});
             continue;

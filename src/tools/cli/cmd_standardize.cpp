@@ -29,7 +29,7 @@ PhotoResult standardize_one(const engine::PhotoEngine& eng, const std::string& i
                             const std::string& report) {
     auto bytes = engine::read_file_bytes(in, std::size_t(eng.config().settings.max_file_bytes));
     if (!bytes) return {false, exit_code_for(bytes.error()), bytes.error().message};
-    auto outcome = eng.standardize(bytes.value());
+    auto outcome = eng.process(bytes.value());
     if (!outcome) return {false, exit_code_for(outcome.error()), outcome.error().message};
     const auto& o = outcome.value();
     if (!report.empty()) {
