@@ -114,7 +114,7 @@ struct Inputs {
     CropPlan recrop[2];           // a reviewer's nudges of plan12
     RenderedPhoto photo12;
 
-    // The 480x640 spec photo and what check_final() makes of it.
+    // The 480x640 spec photo and what process() makes of it (judged as final).
     std::vector<std::uint8_t> jpeg480;
     StandardizeOutcome final480;
     DecodedImage decoded480;
@@ -205,7 +205,7 @@ void make_inputs(Inputs& in) {
     if (reset_peak_rss()) {
         in.clean_base_mb = current_rss_mb();
         for (int i = 0; i < 3; ++i) {
-            auto r = in.engine->standardize(in.jpeg12);
+            auto r = in.engine->process(in.jpeg12);
             if (!r) die("standardize failed: " + r.error().message);
         }
         in.clean_peak_mb = peak_rss_mb();
@@ -246,11 +246,11 @@ void make_inputs(Inputs& in) {
     in.photo12 = std::move(photo.value());
 
     // The 480x640 spec photo: the engine's own output for this input.
-    auto out = in.engine->standardize(in.jpeg12);
-    if (!out || !out.value().photo) die("standardize produced no photo for the 12 MP input");
+    auto out = in.engine->process(in.jpeg12);
+    if (!out || !out.value().photo || out.value().judged_as_final) die("standardize produced no photo for the 12 MP input");
     in.jpeg480 = out.value().photo->jpeg.bytes;
-    auto fin = in.engine->check_final(in.jpeg480);
-    if (!fin || !fin.value().photo) die("check_final found no face in the 480x640 photo");
+    auto fin = in.engine->process(in.jpeg480);
+    if (!fin || !fin.value().photo || !fin.value().judged_as_final) die("process did not judge the 480x640 photo as final");
     in.final480 = std::move(fin.value());
     auto d480 = decode_image(in.jpeg480, {});
     if (!d480) die("decode of the 480x640 photo failed");
@@ -427,13 +427,13 @@ void BM_Checks12MP(benchmark::State& state) {
     }
 }
 
-// "All checks on a 480x640 photo": check_final() on the file bytes (decode + face + landmarks +
-// matte of the small photo, then every check).
+// "All checks on a 480x640 photo": process() on the file bytes, judged as final (decode + face +
+// landmarks + matte of the small photo, then every check).
 void BM_Checks480(benchmark::State& state) {
     one_core();
     std::size_t n = 0;
     for (auto _ : state) {
-        auto r = g->engine->check_final(g->jpeg480);
+        auto r = g->engine->process(g->jpeg480);
         if (!r) { state.SkipWithError(r.error().message.c_str()); break; }
         n = r.value().checks.size();
         benchmark::DoNotOptimize(r.value().checks.data());
@@ -451,7 +451,7 @@ void BM_ChecksOnly480(benchmark::State& state) {
     }
 }
 
-// The analysis half of check_final(), stage by stage.
+// The analysis half of process() on a final-size file, stage by stage.
 void BM_Stage_Decode480(benchmark::State& state) {
     one_core();
     DecodeOptions opt;
@@ -462,8 +462,8 @@ void BM_Stage_Decode480(benchmark::State& state) {
     }
 }
 
-// HOG as check_final() runs it on a 480x640 file: at final_detect_long_side (this stage used to
-// run at detect_long_side, 512, which check_final() never uses: ~25 ms against ~10 ms).
+// HOG as process() runs it on a 480x640 file: at final_detect_long_side (this stage used to
+// run at detect_long_side, 512, which a final-size file never uses: ~25 ms against ~10 ms).
 void BM_Stage_FaceDetect480(benchmark::State& state) {
     one_core();
     const auto& st = g->engine->config().settings;
@@ -493,7 +493,7 @@ void BM_Standardize12MP(benchmark::State& state) {
     const bool reset = reset_peak_rss();
     const double base = current_rss_mb();
     for (auto _ : state) {
-        auto r = g->engine->standardize(g->jpeg12);
+        auto r = g->engine->process(g->jpeg12);
         if (!r || !r.value().photo) { state.SkipWithError("standardize produced no photo"); break; }
         benchmark::DoNotOptimize(r.value().photo->jpeg.bytes.data());
     }
@@ -532,8 +532,8 @@ void print_memory_breakdown() {
         {"analyze (all of the above)", peak_above([&] { auto a = e.analyze(g->jpeg12); })},
         {"render", peak_above([&] { auto r = e.render(g->a12, g->recrop[0]); })},
         {"check (12MP result)", peak_above([&] { auto c = e.check(g->a12, &g->photo12); })},
-        {"check_final (480x640)", peak_above([&] { auto c = e.check_final(g->jpeg480); })},
-        {"standardize", peak_above([&] { auto r = e.standardize(g->jpeg12); })},
+        {"process, final (480x640)", peak_above([&] { auto c = e.process(g->jpeg480); })},
+        {"process, standardize", peak_above([&] { auto r = e.process(g->jpeg12); })},
     };
     std::fprintf(stderr, "peak memory above the resident set, per step (MB):\n");
     for (const auto& s : steps) std::fprintf(stderr, "  %-28s %7.1f\n", s.name, s.mb);

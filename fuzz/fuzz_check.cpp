@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::span<const std::uint8_t> bytes(data, size);
-    auto out = g_engine->standardize(bytes);
+    auto out = g_engine->process(bytes);
     if (!out) {
         const auto& m = out.error().message;
         if (m.empty() || m.find('\n') != std::string::npos) fail("error message empty or multi-line");

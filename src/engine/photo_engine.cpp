@@ -83,20 +83,45 @@ static auto guarded(const char* stage, F&& f) -> decltype(f()) {
     }
 }
 
-Result<SourceAnalysis> PhotoEngine::analyze(std::span<const std::uint8_t> bytes) const {
-    return guarded("analyze", [&] { return analyze_impl(bytes, false); });
+// [SECTION] Entry point
+
+Result<StandardizeOutcome> PhotoEngine::process(std::span<const std::uint8_t> bytes) const {
+    auto d = decode(bytes, false);  // decode_image turns every exception into an Error
+    if (!d) return d.error();
+    // The size the file stores (before EXIF orientation), as the platform will measure it.
+    const bool final_size = d->facts.width == cfg_.spec.width && d->facts.height == cfg_.spec.height;
+    if (!final_size) return guarded("standardize", [&] { return standardize(std::move(d).value()); });
+    // A final file is judged at full size. The analysis-size decode is full size whenever
+    // analysis_long_side is 0 or at least the spec's long side (the shipped settings: 1600);
+    // only with a smaller one was it DCT-scaled, and is decoded again.
+    if (d->scale != 1.0) {
+        d = decode(bytes, true);
+        if (!d) return d.error();
+    }
+    return guarded("check", [&] { return judge_final(bytes, std::move(d).value()); });
 }
 
-Result<SourceAnalysis> PhotoEngine::analyze_impl(std::span<const std::uint8_t> bytes, bool keep_size) const {
-    const auto& st = cfg_.settings;
-    DecodeOptions opt;
-    opt.max_pixels = st.max_pixels;
-    opt.min_long_side = keep_size ? 0 : st.analysis_long_side;
-    auto decoded = decode_image(bytes, opt);
-    if (!decoded) return decoded.error();
+// [SECTION] Analysis
 
+Result<DecodedImage> PhotoEngine::decode(std::span<const std::uint8_t> bytes, bool full_size) const {
+    DecodeOptions opt;
+    opt.max_pixels = cfg_.settings.max_pixels;
+    opt.min_long_side = full_size ? 0 : cfg_.settings.analysis_long_side;
+    return decode_image(bytes, opt);
+}
+
+Result<SourceAnalysis> PhotoEngine::analyze(std::span<const std::uint8_t> bytes) const {
+    return guarded("analyze", [&]() -> Result<SourceAnalysis> {
+        auto d = decode(bytes, false);
+        if (!d) return d.error();
+        return analyze_decoded(std::move(d).value(), false);
+    });
+}
+
+Result<SourceAnalysis> PhotoEngine::analyze_decoded(DecodedImage decoded, bool keep_size) const {
+    const auto& st = cfg_.settings;
     SourceAnalysis a;
-    a.decoded = std::move(decoded.value());
+    a.decoded = std::move(decoded);
     // A cut-out with transparency (PNG/WebP from an app) is judged as shown: on white, the
     // wall students are asked to stand against.
     if (!a.decoded.alpha.empty()) composite_on_white(a.decoded.bgr, a.decoded.alpha);
@@ -216,9 +241,7 @@ void PhotoEngine::add_small_faces(const cv::Mat& img, int detect_long_side, std:
     }
 }
 
-bool PhotoEngine::is_final_size(const SourceAnalysis& a) const {
-    return a.decoded.facts.width == cfg_.spec.width && a.decoded.facts.height == cfg_.spec.height;
-}
+// [SECTION] Plan, render, check
 
 Result<CropPlan> PhotoEngine::plan(const SourceAnalysis& a) const {
     if (!a.has_face()) return make_error(ErrorCode::NoFace, "no face found in the photo");
@@ -242,12 +265,11 @@ std::vector<CheckResult> PhotoEngine::check(const SourceAnalysis& a, const Rende
     return run_checks(in, cfg_.checks);
 }
 
-Result<StandardizeOutcome> PhotoEngine::standardize(std::span<const std::uint8_t> bytes) const {
-    return guarded("standardize", [&] { return standardize_impl(bytes); });
-}
+// [SECTION] process()'s two paths
 
-Result<StandardizeOutcome> PhotoEngine::standardize_impl(std::span<const std::uint8_t> bytes) const {
-    auto a = analyze(bytes);
+// analyze + plan + render + check.
+Result<StandardizeOutcome> PhotoEngine::standardize(DecodedImage decoded) const {
+    auto a = guarded("analyze", [&] { return analyze_decoded(std::move(decoded), false); });
     if (!a) return a.error();
     StandardizeOutcome out;
     out.analysis = std::move(a.value());
@@ -263,14 +285,13 @@ Result<StandardizeOutcome> PhotoEngine::standardize_impl(std::span<const std::ui
     return out;
 }
 
-Result<StandardizeOutcome> PhotoEngine::check_final(std::span<const std::uint8_t> bytes) const {
-    return guarded("check", [&] { return check_final_impl(bytes); });
-}
-
-Result<StandardizeOutcome> PhotoEngine::check_final_impl(std::span<const std::uint8_t> bytes) const {
-    auto a = analyze_impl(bytes, true);
+// The file is the spec photo: nothing is resized, and the "rendered photo" is the file itself
+// (its bytes, its pixels, the matte of its pixels), so every check judges what was sent.
+Result<StandardizeOutcome> PhotoEngine::judge_final(std::span<const std::uint8_t> bytes, DecodedImage decoded) const {
+    auto a = analyze_decoded(std::move(decoded), true);
     if (!a) return a.error();
     StandardizeOutcome out;
+    out.judged_as_final = true;
     out.analysis = std::move(a.value());
     const SourceAnalysis& an = out.analysis;
     if (an.has_face()) {

@@ -8,7 +8,6 @@
 #include <cmath>
 
 #include "domain/id_number.h"
-#include "engine/decode/decode.h"
 #include "storage/image_store.h"
 #include "wire/engine_json.h"
 
@@ -188,11 +187,8 @@ std::optional<ServiceError> IngestService::run_engine(std::span<const unsigned c
     const engine::PhotoEngine* E = ctx_.engine();
     if (!E) return store_failure(make_error(ErrorCode::Internal, "this process was started without the photo engine"));
     EngineGate::Slot slot(ctx_.engine_gate());
-    auto head = engine::decode_image(photo, {E->config().settings.max_pixels, 64, true});
-    if (!head) return refusal(Refusal::rule, "bad_image", "photo: " + head.error().message, "photo");
-    const bool final_size = head->facts.width == E->config().spec.width &&
-                            head->facts.height == E->config().spec.height;
-    auto outcome = final_size ? E->check_final(photo) : E->standardize(photo);
+    // A file already at the spec's pixel size is judged and kept as it is (judged_as_final).
+    auto outcome = E->process(photo);
     if (!outcome) {
         if (outcome.error().code == ErrorCode::Internal) return store_failure(outcome.error());
         return refusal(Refusal::rule, "bad_image", "photo: " + outcome.error().message, "photo");
@@ -214,7 +210,7 @@ std::optional<ServiceError> IngestService::run_engine(std::span<const unsigned c
     };
     if (auto e = put(photo, ns.images.original)) return e;
     if (o.photo) {
-        if (final_size) ns.images.standardized = ns.images.original;
+        if (o.judged_as_final) ns.images.standardized = ns.images.original;  // the same bytes
         else if (auto e = put(o.photo->jpeg.bytes, ns.images.standardized)) return e;
         if (!o.photo->alpha.empty()) {
             cv::Mat a8;

@@ -63,6 +63,8 @@ json report_json(const engine::StandardizeOutcome& o, const domain::SpecProfile&
     j["report_version"] = kReportVersion;
     j["engine_version"] = engine_version;
     j["spec"] = spec.name;
+    // The file already had the spec's pixel size and was judged as it is (output = the file).
+    j["judged_as_final"] = o.judged_as_final;
     j["source"] = {{"format", engine::to_string(facts.format)},
                    {"width", facts.width},
                    {"height", facts.height},

@@ -262,7 +262,7 @@ TEST(DemoPhotos, EveryPortraitMakesAPhotoTheEngineStandardizes) {
         EXPECT_LT(cv::norm(ours - found), 0.15 * photo.face.face_width());
         EXPECT_LT(std::abs(demo::eye_line_deg(faces.front())), 4.0);
         // The whole pipeline reaches the spec: crown room above, shoulders below the chin.
-        auto o = photo_engine().standardize(photo.bytes);
+        auto o = photo_engine().process(photo.bytes);
         ASSERT_TRUE(o) << o.error().message;
         EXPECT_TRUE(o->photo.has_value()) << (o->spec_error ? o->spec_error->message : "");
         if (o->photo) look("crop-" + ps[i].name + "-std", o->photo->bgr);
@@ -426,8 +426,8 @@ TEST(DemoDefects, TheEngineChecksNoticeEachDefect) {
             if (d == Defect::second_face && !demo::has_room_for_second_face(ps[i], demo_config(), engine_detect_long_side()))
                 continue;
             const auto [clean, bad] = pair_for(i, d, demo::derive(9, ps[i].name));
-            auto oc = photo_engine().standardize(clean.bytes);
-            auto ob = photo_engine().standardize(bad.bytes);
+            auto oc = photo_engine().process(clean.bytes);
+            auto ob = photo_engine().process(bad.bytes);
             ASSERT_TRUE(oc && ob);
             // The engine takes the widest landmark fit as the student; on a busy photo that can
             // be a badge (a detection of confidence 0.03). Such a case says nothing about the
@@ -464,7 +464,7 @@ TEST(DemoDefects, SmallFacesMakeLowResolutionItems) {
         const auto photo = render(i, Defect::low_resolution, demo::derive(13, ps[i].name));
         look("lowres-" + ps[i].name, photo.bgr);
         EXPECT_GE(photo.amount, demo_config().sources.small_enlarge);
-        auto o = photo_engine().standardize(photo.bytes);
+        auto o = photo_engine().process(photo.bytes);
         ASSERT_TRUE(o);
         const auto& r = *std::find_if(o->checks.begin(), o->checks.end(),
                                       [](const engine::CheckResult& c) { return c.id == "source_resolution"; });

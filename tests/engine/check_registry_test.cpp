@@ -135,7 +135,7 @@ TEST(CheckRegistry, RunChecksFollowsTheCatalogueAndSkipsDisabledChecks) {
     const auto& E = test::shared_engine();
     auto bytes = read_file_bytes(test::astronaut_path());
     ASSERT_TRUE(bytes);
-    auto o = E.standardize(bytes.value());
+    auto o = E.process(bytes.value());
     ASSERT_TRUE(o) << o.error().message;
     const RenderedPhoto* photo = o->photo ? &*o->photo : nullptr;
     const CheckInput in{o->analysis, photo, E.config().spec, E.config().hints};

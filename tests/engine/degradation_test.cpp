@@ -106,7 +106,7 @@ TEST(Degradation, EachCheckCatchesItsDegradationAndStaysQuietOnCleanPhotos) {
 
     for (const auto& p : photos) {
         for (const auto& c : make_cases(p)) {
-            auto o = E.standardize(c.bytes);
+            auto o = E.process(c.bytes);
             ASSERT_TRUE(o) << c.photo << " / " << c.degradation << ": " << o.error().message;
             const auto& r = test::find_check(o->checks, c.target);
             auto& tt = t[c.target];
@@ -120,7 +120,7 @@ TEST(Degradation, EachCheckCatchesItsDegradationAndStaysQuietOnCleanPhotos) {
     for (const auto& [id, _] : t) targets.insert(id);
     for (const auto& p : photos) {
         for (const auto& c : clean_cases(p)) {
-            auto o = E.standardize(c.bytes);
+            auto o = E.process(c.bytes);
             ASSERT_TRUE(o) << c.photo << " / " << c.degradation << ": " << o.error().message;
             for (const auto& id : targets) {
                 if (cfg.is_true_positive(p.name, id)) continue;

@@ -85,7 +85,7 @@ std::string faces_summary(const SourceAnalysis& a) {
 }
 
 StandardizeOutcome standardize(const cv::Mat& bgr) {
-    auto r = test::shared_engine().standardize(test::encode_jpeg_q(bgr, 92));
+    auto r = test::shared_engine().process(test::encode_jpeg_q(bgr, 92));
     if (!r) throw std::runtime_error(r.error().message);
     return std::move(r.value());
 }

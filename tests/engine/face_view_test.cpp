@@ -26,7 +26,7 @@ cv::Mat crown_cut_off(const test::Photo& p, const cv::Mat& bgr) {
 }
 
 StandardizeOutcome standardize(const cv::Mat& bgr) {
-    auto o = test::shared_engine().standardize(test::encode_jpeg_q(bgr, 95));
+    auto o = test::shared_engine().process(test::encode_jpeg_q(bgr, 95));
     EXPECT_TRUE(o.ok()) << (o.ok() ? "" : o.error().message);
     return std::move(o.value());
 }

@@ -33,7 +33,7 @@ SourceAnalysis analyse(const std::vector<std::uint8_t>& bytes) {
 }
 
 std::vector<CheckResult> checks_of(const cv::Mat& bgr) {
-    auto out = test::shared_engine().standardize(test::encode_jpeg_q(bgr, 92));
+    auto out = test::shared_engine().process(test::encode_jpeg_q(bgr, 92));
     if (!out) throw std::runtime_error(out.error().message);
     return std::move(out->checks);
 }

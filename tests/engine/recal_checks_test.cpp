@@ -28,7 +28,7 @@ test::Photo portrait(const char* name) {
 }
 
 CheckResult run_check(const cv::Mat& bgr, const std::string& id) {
-    auto out = test::shared_engine().standardize(test::encode_jpeg_q(bgr, 95));
+    auto out = test::shared_engine().process(test::encode_jpeg_q(bgr, 95));
     if (!out.ok()) throw std::runtime_error(out.error().message);
     return test::find_check(out->checks, id);
 }

@@ -21,12 +21,13 @@ std::vector<std::uint8_t> astronaut_bytes() {
 
 TEST(ReportJson, CarriesTheSubjectsLandmarksInWorkingPixels) {
     const auto& E = test::shared_engine();
-    auto o = E.standardize(astronaut_bytes());
+    auto o = E.process(astronaut_bytes());
     ASSERT_TRUE(o) << o.error().message;
     ASSERT_TRUE(o->analysis.has_face());
     const json j = wire::report_json(o.value(), E.config().spec, E.config().settings.version);
 
     EXPECT_EQ(j["report_version"], 1);   // an addition: the version stays
+    EXPECT_EQ(j["judged_as_final"], false);  // standardized, not judged as it is
     ASSERT_TRUE(j.contains("landmarks")) << j.dump().substr(0, 300);
     EXPECT_EQ(j["landmarks"]["space"], "working");
     const json& points = j["landmarks"]["points"];
@@ -59,7 +60,7 @@ TEST(ReportJson, CarriesTheSubjectsLandmarksInWorkingPixels) {
 TEST(ReportJson, NoLandmarksWithoutAFace) {
     const cv::Mat wall(800, 600, CV_8UC3, cv::Scalar(180, 180, 180));
     const auto& E = test::shared_engine();
-    auto o = E.standardize(test::encode_png(wall));
+    auto o = E.process(test::encode_png(wall));
     ASSERT_TRUE(o) << o.error().message;
     ASSERT_FALSE(o->analysis.has_face());
     const json j = wire::report_json(o.value(), E.config().spec, E.config().settings.version);
@@ -68,3 +69,14 @@ TEST(ReportJson, NoLandmarksWithoutAFace) {
 }
 
 }  // namespace
+
+TEST(ReportJson, SaysAFinalSizeFileWasJudgedAsItIs) {
+    const auto& E = test::shared_engine();
+    auto first = E.process(astronaut_bytes());
+    ASSERT_TRUE(first && first->photo);
+    auto o = E.process(first->photo->jpeg.bytes);
+    ASSERT_TRUE(o && o->photo) << (o ? "no photo" : o.error().message);
+    const json j = wire::report_json(o.value(), E.config().spec, E.config().settings.version);
+    EXPECT_EQ(j["judged_as_final"], true);
+    EXPECT_EQ(j["output"]["bytes"], first->photo->jpeg.bytes.size());
+}

@@ -121,7 +121,7 @@ TEST(SceneChecks, CleanWhiteWallPortraitsPassBoth) {
         SCOPED_TRACE(name);
         auto bytes = read_file_bytes(shared_portrait(name).string());
         ASSERT_TRUE(bytes.ok());
-        auto out = test::shared_engine().standardize(bytes.value());
+        auto out = test::shared_engine().process(bytes.value());
         ASSERT_TRUE(out.ok()) << out.error().message;
         ASSERT_TRUE(out->photo.has_value());
         const CheckResult& bg = test::find_check(out->checks, "source_background");
@@ -168,7 +168,7 @@ TEST(SceneChecks, DarkCurtainAndPatternedBackdropsAreFlagged) {
             SCOPED_TRACE(std::string(name) + " on a " + ::name(kind) + " backdrop");
             const cv::Mat photo =
                 composite(clean, make_backdrop(kind, clean.working.size(), clean.subject().face_width()));
-            auto out = test::shared_engine().standardize(test::encode_jpeg_q(photo, 92));
+            auto out = test::shared_engine().process(test::encode_jpeg_q(photo, 92));
             ASSERT_TRUE(out.ok()) << out.error().message;
             ASSERT_TRUE(out->analysis.has_face());
             const CheckResult& bg = test::find_check(out->checks, "source_background");
@@ -357,9 +357,9 @@ TEST(SceneChecks, DISABLED_Cost480) {
     PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
     auto bytes = read_file_bytes(shared_portrait("woman-dark-suit-plain-bg.jpg").string());
     ASSERT_TRUE(bytes.ok());
-    auto out = test::shared_engine().standardize(bytes.value());
+    auto out = test::shared_engine().process(bytes.value());
     ASSERT_TRUE(out.ok() && out->photo);
-    auto fin = test::shared_engine().check_final(out->photo->jpeg.bytes);
+    auto fin = test::shared_engine().process(out->photo->jpeg.bytes);
     ASSERT_TRUE(fin.ok() && fin->photo);
     const auto& cfg = test::shared_engine().config();
     const CheckInput in{fin->analysis, &*fin->photo, cfg.spec, cfg.hints};

@@ -36,9 +36,10 @@ void expect_spec_photo(const std::string& name, const std::vector<std::uint8_t>&
     SCOPED_TRACE(name);
     const auto& E = test::shared_engine();
     const auto& S = E.config().spec;
-    auto res = E.standardize(input);
+    auto res = E.process(input);
     ASSERT_TRUE(res) << res.error().message;
     const StandardizeOutcome& o = res.value();
+    EXPECT_FALSE(o.judged_as_final);
     // The one acceptable refusal for these photos: head proportions (a tall hairstyle) that no
     // crop can fit with the profile's minimum safety margin. The refusal must be justified by
     // the measured head: crown-to-eye distance over face width above what the bands allow.
@@ -154,8 +155,9 @@ void expect_spec_photo(const std::string& name, const std::vector<std::uint8_t>&
     }
 
     // [re-detection] The output file, checked as a final file, measures the same head.
-    auto again = E.check_final(bytes);
+    auto again = E.process(bytes);
     ASSERT_TRUE(again) << again.error().message;
+    EXPECT_TRUE(again->judged_as_final);
     ASSERT_FALSE(again->spec_error.has_value()) << again->spec_error->message;
     ASSERT_TRUE(again->analysis.has_face());
     const auto& c2 = again->checks;
@@ -216,7 +218,7 @@ cv::Mat cut_head_top(const cv::Mat& bgr) {
 void expect_cut_off_refused(const std::string& name, const cv::Mat& bgr) {
     SCOPED_TRACE(name);
     const cv::Mat cut = cut_head_top(bgr);
-    auto o = test::shared_engine().standardize(test::encode_png(cut));
+    auto o = test::shared_engine().process(test::encode_png(cut));
     ASSERT_TRUE(o) << o.error().message;
     EXPECT_FALSE(o->photo.has_value());
     ASSERT_TRUE(o->spec_error.has_value());
@@ -242,8 +244,8 @@ TEST(Standardize, SharedPortraitsMeetTheSpec) {
 
 TEST(Standardize, IsDeterministic) {
     const auto in = file_bytes(test::astronaut_path());
-    auto a = test::shared_engine().standardize(in);
-    auto b = test::shared_engine().standardize(in);
+    auto a = test::shared_engine().process(in);
+    auto b = test::shared_engine().process(in);
     ASSERT_TRUE(a && b);
     ASSERT_TRUE(a->photo && b->photo);
     EXPECT_TRUE(a->photo->jpeg.bytes == b->photo->jpeg.bytes)
@@ -265,7 +267,7 @@ TEST(Standardize, HeadCutOffAtTheTopIsRefusedOnPortraits) {
 TEST(Standardize, TinyPhotoIsRefused) {
     cv::Mat small;
     cv::resize(test::load_bgr(test::astronaut_path()), small, {120, 120}, 0, 0, cv::INTER_AREA);
-    auto o = test::shared_engine().standardize(test::encode_png(small));
+    auto o = test::shared_engine().process(test::encode_png(small));
     ASSERT_TRUE(o) << o.error().message;
     EXPECT_FALSE(o->photo.has_value());
     ASSERT_TRUE(o->spec_error.has_value());
@@ -280,7 +282,7 @@ TEST(Standardize, TinyPhotoIsRefused) {
 TEST(Standardize, NoFaceIsRefused) {
     const cv::Mat noise = smooth_noise({640, 800}, 7);
     for (const auto& bytes : {test::encode_png(noise), test::encode_jpeg_q(noise, 90)}) {
-        auto o = test::shared_engine().standardize(bytes);
+        auto o = test::shared_engine().process(bytes);
         ASSERT_TRUE(o) << o.error().message;
         EXPECT_FALSE(o->analysis.has_face());
         EXPECT_FALSE(o->photo.has_value());
@@ -295,10 +297,10 @@ TEST(Standardize, NoFaceIsRefused) {
 
 TEST(Standardize, UndecodableInputIsAnError) {
     const std::vector<std::uint8_t> junk = {'n', 'o', 't', ' ', 'a', 'n', ' ', 'i', 'm', 'a', 'g', 'e'};
-    auto o = test::shared_engine().standardize(junk);
+    auto o = test::shared_engine().process(junk);
     ASSERT_FALSE(o);
     EXPECT_EQ(o.error().code, ErrorCode::UnknownFormat) << o.error().message;
-    auto empty = test::shared_engine().standardize(std::vector<std::uint8_t>{});
+    auto empty = test::shared_engine().process(std::vector<std::uint8_t>{});
     ASSERT_FALSE(empty);
     EXPECT_EQ(empty.error().code, ErrorCode::EmptyInput) << empty.error().message;
 }

@@ -1,5 +1,6 @@
 // Ingest beyond the basics of api_test.cpp: an admin's backlog import with its own time of
-// receipt (meta.submitted_at), and the reuse of the engine's results for bytes analysed before.
+// receipt (meta.submitted_at), the reuse of the engine's results for bytes analysed before, and
+// a file already at the spec's pixel size kept as it is.
 #include <gtest/gtest.h>
 
 #include "domain/calendar.h"
@@ -122,6 +123,37 @@ TEST_P(ServerTest, SameBytesAgainReuseTheEngineResults) {
     EXPECT_EQ(retake.json()["submission"]["attempt"], 2);
     EXPECT_EQ(retake.json()["submission"]["checks"], a["checks"]);
     EXPECT_EQ(metric(must_respond(client("").metrics(), "metrics").body, reused), 2);
+}
+
+// A photo at the spec's pixel size (480x640) is judged as it is: its standardized image is the
+// uploaded file, byte for byte; any other photo is standardized.
+TEST_P(ServerTest, AFinalSizeFileIsKeptAsItIs) {
+    const auto photo = read_bytes(astronaut_path());  // 512x512 PNG
+    ASSERT_FALSE(photo.empty());
+    auto ing = client("ing"), sup = client("sup");
+
+    auto first = must_respond(ing.ingest(meta_for(31), photo, "a.png"), "first ingest");
+    ASSERT_EQ(first.status, 201) << first.body;
+    const json a = first.json()["submission"];
+    EXPECT_EQ(a["checks"]["judged_as_final"], false);
+    EXPECT_NE(a["images"]["standardized"], a["images"]["original"]);
+    const std::string spec_photo = must_respond(sup.image(a["id"], "standardized"), "standardized").body;
+    ASSERT_FALSE(spec_photo.empty());
+    EXPECT_EQ(a["checks"]["output"]["width"], 480);
+    EXPECT_EQ(a["checks"]["output"]["height"], 640);
+
+    // That 480x640 JPEG sent in by another student: stored as it is, not re-rendered.
+    const std::vector<unsigned char> final_file(spec_photo.begin(), spec_photo.end());
+    auto second = must_respond(ing.ingest(meta_for(32), final_file, "b.jpg"), "final-size ingest");
+    ASSERT_EQ(second.status, 201) << second.body;
+    const json b = second.json()["submission"];
+    EXPECT_EQ(b["checks"]["judged_as_final"], true);
+    EXPECT_EQ(b["checks"]["source"]["width"], 480);
+    EXPECT_EQ(b["checks"]["source"]["height"], 640);
+    EXPECT_EQ(b["images"]["standardized"], b["images"]["original"]);
+    EXPECT_TRUE(must_respond(sup.image(b["id"], "standardized"), "standardized").body == spec_photo)
+        << "a final-size file was re-encoded";
+    EXPECT_TRUE(must_respond(sup.image(b["id"], "original"), "original").body == spec_photo);
 }
 
 }  // namespace

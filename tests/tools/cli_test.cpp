@@ -77,9 +77,11 @@ protected:
     fs::path path(const std::string& name) const { return dir_ / name; }
 
     // Runs photodesk-cli with `args` (already quoted), capturing stdout and stderr.
+    // PD_TEST_CLI (environment) runs another build, e.g. an unfixed one, to see a test fail.
     Proc cli(const std::string& args) const {
         const fs::path out = dir_ / ".stdout", err = dir_ / ".stderr";
-        const std::string cmd = quote(PD_CLI_PATH) + " " + args + " >" + quote(out.string()) + " 2>" + quote(err.string());
+        const char* other = std::getenv("PD_TEST_CLI");
+        const std::string cmd = quote(other && *other ? other : PD_CLI_PATH) + " " + args + " >" + quote(out.string()) + " 2>" + quote(err.string());
         const int st = std::system(cmd.c_str());
         Proc r;
         r.exit = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -251,6 +253,32 @@ TEST_F(CliTest, CheckOnAFinalSizeFileJudgesItAsItIs) {
         ASSERT_NE(c, nullptr) << id;
         EXPECT_EQ((*c)["verdict"], "pass") << id << ": " << (*c)["detail"];
     }
+}
+
+TEST_F(CliTest, StandardizeWritesAFinalSizeFileThroughUnchanged) {
+    const fs::path in = astronaut();
+    const fs::path spec = path("spec.jpg"), rep1 = path("spec.json");
+    ASSERT_EQ(cli("standardize " + quote(in) + " -o " + quote(spec) + " --report " + quote(rep1)).exit, pd::cli::kOk);
+    EXPECT_EQ(json::parse(slurp(rep1))["judged_as_final"], false);
+
+    // Already 480x640: judged as it is, as the server keeps it, and stderr says so.
+    const fs::path again = path("again.jpg"), rep2 = path("again.json");
+    const Proc r = cli("standardize " + quote(spec) + " -o " + quote(again) + " --report " + quote(rep2));
+    ASSERT_EQ(r.exit, pd::cli::kOk) << r.err;
+    ASSERT_TRUE(fs::exists(again));
+    EXPECT_TRUE(slurp(again) == slurp(spec)) << "a final-size file was re-encoded";
+    ASSERT_EQ(lines(r.err).size(), 1u) << r.err;
+    EXPECT_NE(r.err.find(spec.string() + ": already 480x640"), std::string::npos) << r.err;
+    json j;
+    ASSERT_NO_THROW(j = json::parse(slurp(rep2)));
+    EXPECT_EQ(j["judged_as_final"], true);
+    EXPECT_EQ(j["output"]["bytes"].get<std::uint64_t>(), fs::file_size(spec));
+    expect_report_checks(j["checks"]);
+
+    // `check` takes the same path.
+    const Proc c = cli("check " + quote(spec) + " --json");
+    ASSERT_EQ(c.exit, pd::cli::kOk) << c.err;
+    EXPECT_EQ(json::parse(c.out)["judged_as_final"], true);
 }
 
 TEST_F(CliTest, CheckDrawsOverlay) {

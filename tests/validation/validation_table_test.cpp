@@ -167,7 +167,7 @@ PhotoRun run_photo(const RealPhoto& s, const std::set<std::string>& catalogue, b
     }
     double out_per_orig = 0;
     for (auto& c : clean_variants(bgr)) {
-        auto o = E.standardize(c.bytes);
+        auto o = E.process(c.bytes);
         if (!o) {
             r.error = c.label + ": " + o.error().message;
             return r;
@@ -199,7 +199,7 @@ PhotoRun run_photo(const RealPhoto& s, const std::set<std::string>& catalogue, b
             r.skipped.push_back(c.kind + (c.label.empty() ? "" : " " + c.label));
             continue;
         }
-        auto o = E.standardize(bytes);
+        auto o = E.process(bytes);
         if (!o) {
             r.spoiled.push_back({c.kind, c.label, c.target, Verdict::NotAssessable, 0});
             continue;

@@ -29,14 +29,7 @@ int run_check(const CheckArgs& a) {
         std::cerr << a.input << ": " << bytes.error().message << "\n";
         return exit_code_for(bytes.error());
     }
-    // Peek at the size from the header to choose the mode.
-    auto head = engine::decode_image(bytes.value(), {E.config().settings.max_pixels, 0, true});
-    if (!head) {
-        std::cerr << a.input << ": " << head.error().message << "\n";
-        return exit_code_for(head.error());
-    }
-    const bool final_size = head->facts.width == E.config().spec.width && head->facts.height == E.config().spec.height;
-    auto outcome = final_size ? E.check_final(bytes.value()) : E.standardize(bytes.value());
+    auto outcome = E.process(bytes.value());
     if (!outcome) {
         std::cerr << a.input << ": " << outcome.error().message << "\n";
         return exit_code_for(outcome.error());
@@ -50,12 +43,13 @@ int run_check(const CheckArgs& a) {
         // Original (with its geometry) beside the spec photo (with its own), same height.
         cv::Mat left = engine::draw_overlay(o.analysis.working, o.checks, engine::Space::Original);
         cv::Mat panel = left;
-        if (o.photo && !final_size) {
+        if (o.photo && !o.judged_as_final) {
             cv::Mat right = engine::draw_overlay(o.photo->bgr, o.checks, engine::Space::Standardized);
             const double k = double(right.rows) / left.rows;
             cv::resize(left, left, cv::Size(), k, k, k < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
             cv::hconcat(left, right, panel);
         } else if (o.photo) {
+            // Judged as final: the file is the spec photo; one panel carries both spaces.
             panel = engine::draw_overlay(o.photo->bgr, o.checks, engine::Space::Standardized);
             panel = engine::draw_overlay(panel, o.checks, engine::Space::Original);
         }

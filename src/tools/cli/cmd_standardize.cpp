@@ -1,5 +1,7 @@
 // photodesk-cli standardize: one photo to OUT.jpg (+ report), or many to a folder with a
 // progress bar and a summary of failures. Models are loaded once per process.
+// A photo already at the spec's pixel size is judged as it is and written through unchanged
+// (as the server keeps it), with its report; stderr says so.
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -22,14 +24,14 @@ namespace {
 struct PhotoResult {
     bool ok = false;
     int exit = kOk;
-    std::string message;
+    std::string message;  // why it failed, or (ok) a note for stderr
 };
 
 PhotoResult standardize_one(const engine::PhotoEngine& eng, const std::string& in, const std::string& out,
                             const std::string& report) {
     auto bytes = engine::read_file_bytes(in, std::size_t(eng.config().settings.max_file_bytes));
     if (!bytes) return {false, exit_code_for(bytes.error()), bytes.error().message};
-    auto outcome = eng.standardize(bytes.value());
+    auto outcome = eng.process(bytes.value());
     if (!outcome) return {false, exit_code_for(outcome.error()), outcome.error().message};
     const auto& o = outcome.value();
     if (!report.empty()) {
@@ -38,6 +40,12 @@ PhotoResult standardize_one(const engine::PhotoEngine& eng, const std::string& i
     }
     if (o.spec_error) return {false, exit_code_for(*o.spec_error), o.spec_error->message};
     if (auto st = write_file_atomic(out, o.photo->jpeg.bytes); !st) return {false, kOutput, st.error().message};
+    if (o.judged_as_final) {
+        const auto& spec = eng.config().spec;
+        return {true, kOk,
+                "already " + std::to_string(spec.width) + "x" + std::to_string(spec.height) +
+                    ": judged as it is and written unchanged"};
+    }
     return {true, kOk, {}};
 }
 
@@ -81,7 +89,7 @@ int run_standardize(const StandardizeArgs& a) {
 
     if (!many) {
         const auto r = standardize_one(E, a.inputs[0], a.output, a.report);
-        if (!r.ok) std::cerr << a.inputs[0] << ": " << r.message << "\n";
+        if (!r.message.empty()) std::cerr << a.inputs[0] << ": " << r.message << "\n";
         return r.exit;
     }
 
@@ -113,6 +121,9 @@ int run_standardize(const StandardizeArgs& a) {
     for (int t = 0; t < std::min<int>(a.jobs, int(n)); ++t) pool.emplace_back(worker);
     for (auto& t : pool) t.join();
 
+    for (std::size_t i = 0; i < n; ++i) {
+        if (results[i].ok && !results[i].message.empty()) std::cerr << a.inputs[i] << ": " << results[i].message << "\n";
+    }
     if (failed) {
         std::cerr << "standardize: " << failed << " of " << n << " photos failed:\n";
         for (std::size_t i = 0; i < n; ++i) {
