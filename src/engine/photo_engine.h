@@ -43,7 +43,7 @@ struct StandardizeOutcome {
 
 class PhotoEngine {
 public:
-    // Validates the check settings against the catalogue. Errors name the bad key.
+    // Reads every check's parameters (configure_checks). Errors name the check and the bad key.
     static Result<PhotoEngine> create(EngineConfig config, std::shared_ptr<const FaceModel> faces);
 
     const EngineConfig& config() const { return cfg_; }
@@ -70,8 +70,9 @@ public:
     bool is_final_size(const SourceAnalysis& a) const;
 
 private:
-    PhotoEngine(EngineConfig cfg, std::shared_ptr<const FaceModel> faces, std::shared_ptr<const FaceCascade> cascade)
-        : cfg_(std::move(cfg)), faces_(std::move(faces)), cascade_(std::move(cascade)) {}
+    PhotoEngine(EngineConfig cfg, std::vector<ConfiguredCheck> checks, std::shared_ptr<const FaceModel> faces,
+                std::shared_ptr<const FaceCascade> cascade)
+        : cfg_(std::move(cfg)), checks_(std::move(checks)), faces_(std::move(faces)), cascade_(std::move(cascade)) {}
     Result<SourceAnalysis> analyze_impl(std::span<const std::uint8_t> bytes, bool keep_size) const;
     Result<StandardizeOutcome> standardize_impl(std::span<const std::uint8_t> bytes) const;
     Result<StandardizeOutcome> check_final_impl(std::span<const std::uint8_t> bytes) const;
@@ -80,6 +81,7 @@ private:
     void add_small_faces(const cv::Mat& img, int detect_long_side, std::vector<Face>& faces) const;
 
     EngineConfig cfg_;
+    std::vector<ConfiguredCheck> checks_;  // cfg_.checks, read once by create()
     std::shared_ptr<const FaceModel> faces_;
     std::shared_ptr<const FaceCascade> cascade_;  // null when [face] cascade_min_neighbours = 0
 };

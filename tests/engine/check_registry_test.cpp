@@ -42,9 +42,10 @@ TEST(CheckRegistry, CatalogueIdsAreUniqueAndComplete) {
         SCOPED_TRACE(d.id);
         EXPECT_TRUE(ids.insert(d.id).second) << "duplicate id";
         EXPECT_NE(std::string(d.title), "");
-        EXPECT_NE(d.run, nullptr);
-        std::set<std::string> params(d.params.begin(), d.params.end());
-        EXPECT_EQ(params.size(), d.params.size()) << "duplicate parameter";
+        EXPECT_NE(d.setup, nullptr);
+        const auto names = check_params(d);
+        std::set<std::string> params(names.begin(), names.end());
+        EXPECT_EQ(params.size(), names.size()) << "duplicate parameter";
     }
     // The repository config configures exactly the catalogue.
     const auto settings = repo_settings();
@@ -106,7 +107,7 @@ TEST(CheckRegistry, EveryParameterOfEveryCheckIsRequired) {
     const auto base = repo_settings();
     int n = 0;
     for (const auto& d : check_catalogue()) {
-        for (const auto& p : d.params) {
+        for (const auto& p : check_params(d)) {
             auto s = base;
             s.at(d.id).params.erase(p);
             auto st = validate_check_settings(s);
@@ -141,7 +142,7 @@ TEST(CheckRegistry, RunChecksFollowsTheCatalogueAndSkipsDisabledChecks) {
     const CheckInput in{o->analysis, photo, E.config().spec, E.config().hints};
 
     auto settings = E.config().checks;
-    const auto all = run_checks(in, settings);
+    const auto all = run_checks(in, configure_checks(settings).value());
     ASSERT_EQ(all.size(), check_catalogue().size());
     for (std::size_t i = 0; i < all.size(); ++i) {
         EXPECT_EQ(all[i].id, check_catalogue()[i].id);
@@ -150,7 +151,7 @@ TEST(CheckRegistry, RunChecksFollowsTheCatalogueAndSkipsDisabledChecks) {
     }
     settings.at("glasses").enabled = false;
     settings.at("mirrored").enabled = false;
-    const auto some = run_checks(in, settings);
+    const auto some = run_checks(in, configure_checks(settings).value());
     EXPECT_EQ(some.size(), all.size() - 2);
     for (const auto& c : some) {
         EXPECT_NE(c.id, "glasses");
