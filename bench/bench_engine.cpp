@@ -544,7 +544,7 @@ void print_memory_breakdown() {
     auto only = [&](const std::string& id) {
         pd::domain::CheckSettings s = cfg.checks;
         for (auto& [k, c] : s) c.enabled = c.enabled && k == id;
-        return s;
+        return configure_checks(s).value();
     };
     const auto none = only("");
     const double ctx = peak_above([&] { auto c = run_checks(in, none); });
@@ -566,9 +566,10 @@ void per_check(benchmark::State& state, const SourceAnalysis* a, const RenderedP
     const auto& cfg = g->engine->config();
     pd::domain::CheckSettings only = cfg.checks;
     for (auto& [k, c] : only) c.enabled = c.enabled && k == id;
+    const auto checks = configure_checks(only).value();
     CheckInput in{*a, photo, cfg.spec, cfg.hints};
     for (auto _ : state) {
-        auto c = run_checks(in, only);
+        auto c = run_checks(in, checks);
         benchmark::DoNotOptimize(c.data());
     }
 }

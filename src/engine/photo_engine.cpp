@@ -60,14 +60,15 @@ static void warm_up_opencv_tables() {
 Result<PhotoEngine> PhotoEngine::create(EngineConfig config, std::shared_ptr<const FaceModel> faces) {
     if (!faces) return make_error(ErrorCode::InvalidArgument, "PhotoEngine needs a face model");
     warm_up_opencv_tables();
-    if (auto st = validate_check_settings(config.checks); !st) return st.error();
+    auto checks = configure_checks(config.checks);
+    if (!checks) return checks.error();
     std::shared_ptr<const FaceCascade> cascade;
     if (config.settings.cascade_min_neighbours > 0) {
         auto c = FaceCascade::load(config.settings.cascade);
         if (!c) return c.error();
         cascade = std::move(c.value());
     }
-    return PhotoEngine(std::move(config), std::move(faces), std::move(cascade));
+    return PhotoEngine(std::move(config), std::move(checks.value()), std::move(faces), std::move(cascade));
 }
 
 // The engine's outer edge: OpenCV and dlib report broken invariants by throwing. Whatever
@@ -262,7 +263,7 @@ Result<RenderedPhoto> PhotoEngine::render(const SourceAnalysis& a, const CropPla
 
 std::vector<CheckResult> PhotoEngine::check(const SourceAnalysis& a, const RenderedPhoto* photo) const {
     CheckInput in{a, photo, cfg_.spec, cfg_.hints};
-    return run_checks(in, cfg_.checks);
+    return run_checks(in, checks_);
 }
 
 // [SECTION] process()'s two paths

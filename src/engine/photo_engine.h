@@ -49,7 +49,7 @@ struct StandardizeOutcome {
 
 class PhotoEngine {
 public:
-    // Validates the check settings against the catalogue. Errors name the bad key.
+    // Reads every check's parameters (configure_checks). Errors name the check and the bad key.
     static Result<PhotoEngine> create(EngineConfig config, std::shared_ptr<const FaceModel> faces);
 
     const EngineConfig& config() const { return cfg_; }
@@ -73,8 +73,9 @@ public:
     std::vector<CheckResult> check(const SourceAnalysis& a, const RenderedPhoto* photo) const;
 
 private:
-    PhotoEngine(EngineConfig cfg, std::shared_ptr<const FaceModel> faces, std::shared_ptr<const FaceCascade> cascade)
-        : cfg_(std::move(cfg)), faces_(std::move(faces)), cascade_(std::move(cascade)) {}
+    PhotoEngine(EngineConfig cfg, std::vector<ConfiguredCheck> checks, std::shared_ptr<const FaceModel> faces,
+                std::shared_ptr<const FaceCascade> cascade)
+        : cfg_(std::move(cfg)), checks_(std::move(checks)), faces_(std::move(faces)), cascade_(std::move(cascade)) {}
     // At the analysis size (JPEGs DCT-scaled to at least analysis_long_side), or full size.
     Result<DecodedImage> decode(std::span<const std::uint8_t> bytes, bool full_size) const;
     // `keep_size`: a final-size file (full-size pixels, nothing resized, the final detection size).
@@ -87,6 +88,7 @@ private:
     void add_small_faces(const cv::Mat& img, int detect_long_side, std::vector<Face>& faces) const;
 
     EngineConfig cfg_;
+    std::vector<ConfiguredCheck> checks_;  // cfg_.checks, read once by create()
     std::shared_ptr<const FaceModel> faces_;
     std::shared_ptr<const FaceCascade> cascade_;  // null when [face] cascade_min_neighbours = 0
 };

@@ -1,9 +1,13 @@
-// The check catalogue and the validation of check settings against it: a settings map that
-// misses or invents a check or a parameter is refused with a message naming it; the
-// repository's config/checks.toml is valid. Also the grading helpers every check uses.
+// The check catalogue and the reading of check settings against it: a settings map that
+// misses or invents a check or a parameter, or gives one a value of the wrong kind, is refused
+// by PhotoEngine::create() with a message naming the check and the key; the repository's
+// config/checks.toml is valid. Also the grading helpers every check uses.
+#include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <set>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -25,6 +29,30 @@ domain::CheckSettings repo_settings() {
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
+// The repository's config/checks.toml with one line changed, parsed.
+domain::CheckSettings repo_settings_with(const std::string& from, const std::string& to) {
+    std::ifstream f(test::config_dir() + "/checks.toml");
+    std::stringstream text;
+    text << f.rdbuf();
+    std::string toml = text.str();
+    const auto at = toml.find(from);
+    if (at == std::string::npos || toml.find(from, at + 1) != std::string::npos)
+        throw std::runtime_error("'" + from + "' is not once in checks.toml");
+    toml.replace(at, from.size(), to);
+    auto r = config::parse_check_settings(toml, "checks.toml");
+    if (!r) throw std::runtime_error(r.error().message);
+    return r.value();
+}
+
+// PhotoEngine::create() with the shared engine's config but these check settings.
+Result<PhotoEngine> create_with(domain::CheckSettings checks) {
+    auto cfg = test::shared_engine().config();
+    cfg.checks = std::move(checks);
+    auto faces = FaceModel::shared();
+    if (!faces) throw std::runtime_error(faces.error().message);
+    return PhotoEngine::create(cfg, faces.value());
+}
+
 }  // namespace
 
 TEST(CheckRegistry, RepositoryConfigValidates) {
@@ -42,9 +70,10 @@ TEST(CheckRegistry, CatalogueIdsAreUniqueAndComplete) {
         SCOPED_TRACE(d.id);
         EXPECT_TRUE(ids.insert(d.id).second) << "duplicate id";
         EXPECT_NE(std::string(d.title), "");
-        EXPECT_NE(d.run, nullptr);
-        std::set<std::string> params(d.params.begin(), d.params.end());
-        EXPECT_EQ(params.size(), d.params.size()) << "duplicate parameter";
+        EXPECT_NE(d.setup, nullptr);
+        const auto names = check_params(d);
+        std::set<std::string> params(names.begin(), names.end());
+        EXPECT_EQ(params.size(), names.size()) << "duplicate parameter";
     }
     // The repository config configures exactly the catalogue.
     const auto settings = repo_settings();
@@ -106,7 +135,7 @@ TEST(CheckRegistry, EveryParameterOfEveryCheckIsRequired) {
     const auto base = repo_settings();
     int n = 0;
     for (const auto& d : check_catalogue()) {
-        for (const auto& p : d.params) {
+        for (const auto& p : check_params(d)) {
             auto s = base;
             s.at(d.id).params.erase(p);
             auto st = validate_check_settings(s);
@@ -131,6 +160,67 @@ TEST(CheckRegistry, EngineRefusesInvalidSettings) {
     EXPECT_TRUE(contains(e.error().message, "noise")) << e.error().message;
 }
 
+// Issue 8: each check's parameters are read into a typed struct when the engine is created, so
+// a bad checks.toml fails create(), naming the check and the key, and never a photo later.
+
+TEST(CheckRegistry, CreateRefusesAMisspeltParameterNamingTheCheckAndBothKeys) {
+    // The loader takes any identifier as a parameter name; the check's reader does not.
+    const auto s = repo_settings_with("warn_sigma = 3.0", "warn_sigam = 3.0");
+    auto e = create_with(s);
+    ASSERT_FALSE(e);
+    EXPECT_EQ(e.error().code, ErrorCode::ConfigInvalid);
+    // The typo itself is named (not only the key it left missing), with the keys noise takes.
+    EXPECT_EQ(e.error().message, "checks.toml: unknown key 'checks.noise.warn_sigam' (noise takes warn_sigma, fail_sigma, chroma_weight)");
+
+    // Also when the check is switched off: it would fail the day it is switched back on.
+    auto off = s;
+    off.at("noise").enabled = false;
+    auto e2 = create_with(off);
+    ASSERT_FALSE(e2);
+    EXPECT_TRUE(contains(e2.error().message, "checks.noise.warn_sigam")) << e2.error().message;
+}
+
+TEST(CheckRegistry, CreateRefusesAMissingParameterNamingTheCheckAndKey) {
+    auto e = create_with(repo_settings_with("fail_upscale = 2.5\n", ""));
+    ASSERT_FALSE(e);
+    EXPECT_EQ(e.error().code, ErrorCode::ConfigInvalid);
+    EXPECT_EQ(e.error().message, "checks.toml: checks.source_resolution is missing parameter 'fail_upscale'");
+}
+
+TEST(CheckRegistry, CreateRefusesAParameterOfTheWrongKind) {
+    // A band width in pixels is a whole number.
+    auto e = create_with(repo_settings_with("min_px = 2 ", "min_px = 2.5 "));
+    ASSERT_FALSE(e);
+    EXPECT_EQ(e.error().code, ErrorCode::ConfigInvalid);
+    EXPECT_EQ(e.error().message, "checks.toml: checks.black_border.min_px = 2.5: must be a whole number");
+    // 2.0 is a whole number.
+    EXPECT_TRUE(create_with(repo_settings_with("min_px = 2 ", "min_px = 2.0 ")));
+
+    // Settings made in code bypass the loader's checks: not a number.
+    auto s = repo_settings();
+    s.at("glasses").params.at("warn_score") = std::numeric_limits<double>::quiet_NaN();
+    auto e2 = create_with(s);
+    ASSERT_FALSE(e2);
+    EXPECT_EQ(e2.error().message, "checks.toml: checks.glasses.warn_score = nan: must be a finite number");
+
+    // Not a number at all: the loader refuses it first, naming the check and the key.
+    std::string toml = "[checks.noise]\nreason = \"noisy\"\nwarn_sigma = \"3\"\nfail_sigma = 6\n";
+    auto parsed = config::parse_check_settings(toml, "checks.toml");
+    ASSERT_FALSE(parsed);
+    EXPECT_TRUE(contains(parsed.error().message, "checks.noise.warn_sigma")) << parsed.error().message;
+}
+
+TEST(CheckRegistry, CheckParamsListsWhatEachCheckReadsInOrder) {
+    const auto& cat = check_catalogue();
+    const auto find = [&](const char* id) {
+        return *std::find_if(cat.begin(), cat.end(), [&](const CheckDef& d) { return std::string(d.id) == id; });
+    };
+    EXPECT_EQ(check_params(find("eye_tilt")), (std::vector<std::string>{"warn_deg", "fail_deg"}));
+    EXPECT_EQ(check_params(find("black_border")),
+              (std::vector<std::string>{"max_l", "min_px", "flat_levels", "flat_percent", "step_levels"}));
+    EXPECT_TRUE(check_params(find("mirrored")).empty());
+}
+
 TEST(CheckRegistry, RunChecksFollowsTheCatalogueAndSkipsDisabledChecks) {
     const auto& E = test::shared_engine();
     auto bytes = read_file_bytes(test::astronaut_path());
@@ -141,7 +231,7 @@ TEST(CheckRegistry, RunChecksFollowsTheCatalogueAndSkipsDisabledChecks) {
     const CheckInput in{o->analysis, photo, E.config().spec, E.config().hints};
 
     auto settings = E.config().checks;
-    const auto all = run_checks(in, settings);
+    const auto all = run_checks(in, configure_checks(settings).value());
     ASSERT_EQ(all.size(), check_catalogue().size());
     for (std::size_t i = 0; i < all.size(); ++i) {
         EXPECT_EQ(all[i].id, check_catalogue()[i].id);
@@ -150,7 +240,7 @@ TEST(CheckRegistry, RunChecksFollowsTheCatalogueAndSkipsDisabledChecks) {
     }
     settings.at("glasses").enabled = false;
     settings.at("mirrored").enabled = false;
-    const auto some = run_checks(in, settings);
+    const auto some = run_checks(in, configure_checks(settings).value());
     EXPECT_EQ(some.size(), all.size() - 2);
     for (const auto& c : some) {
         EXPECT_NE(c.id, "glasses");

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <set>
 
 #include <opencv2/imgproc.hpp>
 
@@ -27,82 +26,135 @@ const char* to_string(Space s) { return s == Space::Original ? "original" : "sta
 const std::vector<CheckDef>& check_catalogue() {
     using namespace checks;
     static const std::vector<CheckDef> catalogue = {
-        {"file_format", "JPEG, baseline, 24-bit", {}, file_format},
-        {"file_dimensions", "Pixel size", {}, file_dimensions},
-        {"file_dpi", "Resolution (dpi)", {}, file_dpi},
-        {"file_size", "File size", {"tolerance_kb"}, file_size},
-        {"jpeg_quality", "JPEG quality", {}, jpeg_quality},
-        {"crown_position", "Crown position", {"tolerance_px"}, crown_position},
-        {"eye_position", "Eye line position", {"tolerance_px"}, eye_position},
-        {"face_width", "Face width", {"tolerance_px"}, face_width},
-        {"centring", "Head centred", {"tolerance_px"}, centring},
-        {"eye_tilt", "Eye line level", {"warn_deg", "fail_deg"}, eye_tilt},
-        {"yaw", "Face turned (yaw)", {"warn_deg", "fail_deg"}, yaw},
-        {"pitch", "Head raised or lowered (pitch)", {"neutral_ratio", "warn_dev", "fail_dev"}, pitch},
-        {"eyes_open", "Eyes open", {"warn_ratio", "fail_ratio"}, eyes_open},
-        {"mouth_closed", "Lips closed", {"warn_ratio", "fail_ratio"}, mouth_closed},
-        {"glasses", "Glasses", {"warn_score"}, glasses},
-        {"tinted_lenses", "Tinted lenses", {"warn_ratio", "fail_ratio"}, tinted_lenses},
-        {"lens_glare", "Glare on lenses", {"bright_l", "warn_percent", "fail_percent"}, lens_glare},
-        {"face_shadow", "Shadow on one side of the face", {"warn_delta_l", "fail_delta_l"}, face_shadow},
-        {"exposure", "Exposure",
-         {"high_percentile", "dark_warn_high_l", "dark_fail_high_l", "head_percentile", "bright_warn_head_l",
-          "bright_fail_head_l", "skin_warn_high", "skin_fail_high"},
-         exposure},
-        {"clipping", "Clipped highlights and shadows", {"warn_percent", "fail_percent"}, clipping},
-        {"sharpness", "Sharpness", {"warn", "fail"}, sharpness},
-        {"noise", "Noise", {"warn_sigma", "fail_sigma", "chroma_weight"}, noise},
-        {"skin_smoothing", "Skin smoothing (beauty filter)", {"warn_ratio", "fail_ratio"}, skin_smoothing},
-        {"source_resolution", "Source resolution (up-scaling)", {"warn_upscale", "fail_upscale", "detail_ratio_x2", "detail_ratio_x3"}, source_resolution},
-        {"background_uniformity", "Background plain and even", {"warn_delta_e", "fail_delta_e"}, background_uniformity},
-        {"background_colour", "Background colour", {"tolerance_delta_e"}, background_colour},
-        {"other_faces", "Other people in the photo", {"min_size_ratio", "min_score"}, other_faces},
-        {"blue_clothing", "Blue clothing",
-         {"max_delta_e", "min_chroma", "min_l", "hue_min_deg", "hue_max_deg", "warn_percent", "fail_percent"},
-         blue_clothing},
-        {"patterned_clothing", "Patterned clothing", {"edge_threshold", "warn_percent", "fail_percent"}, patterned_clothing},
-        {"black_border", "Dark border", {"max_l", "min_px", "flat_levels", "flat_percent", "step_levels"}, black_border},
-        {"source_background", "Taken against a light plain wall",
-         {"edge_delta_e", "warn_l", "fail_l", "warn_chroma", "fail_chroma", "warn_texture_percent", "fail_texture_percent"},
-         source_background},
-        {"matte_quality", "Person cut out cleanly (matte)",
-         {"edge_delta_e", "warn_face_percent", "fail_face_percent", "warn_torso_percent", "fail_torso_percent",
-          "warn_hole_percent", "fail_hole_percent", "warn_edge_percent", "fail_edge_percent"},
-         matte_quality},
-        {"exif_front_camera", "Front camera (selfie) in EXIF", {}, exif_front_camera},
-        {"exif_beauty_software", "Beauty app in EXIF", {}, exif_beauty_software},
-        {"mirrored", "Mirrored (selfie) hints", {}, mirrored},
-        {"stored_on_its_side", "Stored on its side (turned by the engine)", {}, stored_on_its_side},
+        {"file_format", "JPEG, baseline, 24-bit", setup_file_format},
+        {"file_dimensions", "Pixel size", setup_file_dimensions},
+        {"file_dpi", "Resolution (dpi)", setup_file_dpi},
+        {"file_size", "File size", setup_file_size},
+        {"jpeg_quality", "JPEG quality", setup_jpeg_quality},
+        {"crown_position", "Crown position", setup_crown_position},
+        {"eye_position", "Eye line position", setup_eye_position},
+        {"face_width", "Face width", setup_face_width},
+        {"centring", "Head centred", setup_centring},
+        {"eye_tilt", "Eye line level", setup_eye_tilt},
+        {"yaw", "Face turned (yaw)", setup_yaw},
+        {"pitch", "Head raised or lowered (pitch)", setup_pitch},
+        {"eyes_open", "Eyes open", setup_eyes_open},
+        {"mouth_closed", "Lips closed", setup_mouth_closed},
+        {"glasses", "Glasses", setup_glasses},
+        {"tinted_lenses", "Tinted lenses", setup_tinted_lenses},
+        {"lens_glare", "Glare on lenses", setup_lens_glare},
+        {"face_shadow", "Shadow on one side of the face", setup_face_shadow},
+        {"exposure", "Exposure", setup_exposure},
+        {"clipping", "Clipped highlights and shadows", setup_clipping},
+        {"sharpness", "Sharpness", setup_sharpness},
+        {"noise", "Noise", setup_noise},
+        {"skin_smoothing", "Skin smoothing (beauty filter)", setup_skin_smoothing},
+        {"source_resolution", "Source resolution (up-scaling)", setup_source_resolution},
+        {"background_uniformity", "Background plain and even", setup_background_uniformity},
+        {"background_colour", "Background colour", setup_background_colour},
+        {"other_faces", "Other people in the photo", setup_other_faces},
+        {"blue_clothing", "Blue clothing", setup_blue_clothing},
+        {"patterned_clothing", "Patterned clothing", setup_patterned_clothing},
+        {"black_border", "Dark border", setup_black_border},
+        {"source_background", "Taken against a light plain wall", setup_source_background},
+        {"matte_quality", "Person cut out cleanly (matte)", setup_matte_quality},
+        {"exif_front_camera", "Front camera (selfie) in EXIF", setup_exif_front_camera},
+        {"exif_beauty_software", "Beauty app in EXIF", setup_exif_beauty_software},
+        {"mirrored", "Mirrored (selfie) hints", setup_mirrored},
+        {"stored_on_its_side", "Stored on its side (turned by the engine)", setup_stored_on_its_side},
     };
     return catalogue;
 }
 
-Status validate_check_settings(const domain::CheckSettings& settings) {
-    std::set<std::string> known;
+// [SECTION] Reading the parameters
+
+static std::string show(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+ParamReader::ParamReader(const char* check_id, const std::map<std::string, double>& params)
+    : check_(check_id), params_(params) {}
+
+void ParamReader::note(const std::string& problem) {
+    if (first_error_.empty()) first_error_ = "checks.toml: checks." + check_ + problem;
+}
+
+const double* ParamReader::find(const char* key) {
+    read_.emplace_back(key);
+    const auto it = params_.find(key);
+    if (it != params_.end()) return &it->second;
+    note(std::string(" is missing parameter '") + key + "'");
+    return nullptr;
+}
+
+double ParamReader::number(const char* key) {
+    const double* v = find(key);
+    if (!v) return 0;
+    if (!std::isfinite(*v)) {
+        note(std::string(".") + key + " = " + show(*v) + ": must be a finite number");
+        return 0;
+    }
+    return *v;
+}
+
+int ParamReader::whole(const char* key) {
+    const double* v = find(key);
+    if (!v) return 0;
+    if (*v != std::floor(*v) || std::abs(*v) > 1e9) {
+        note(std::string(".") + key + " = " + show(*v) + ": must be a whole number");
+        return 0;
+    }
+    return int(*v);
+}
+
+Status ParamReader::status() const {
+    for (const auto& [key, value] : params_) {
+        if (std::find(read_.begin(), read_.end(), key) != read_.end()) continue;
+        std::string takes;
+        for (const auto& k : read_) takes += (takes.empty() ? " takes " : ", ") + k;
+        return make_error(ErrorCode::ConfigInvalid, "checks.toml: unknown key 'checks." + check_ + "." + key + "' (" +
+                                                        check_ + (takes.empty() ? " takes no parameters" : takes) + ")");
+    }
+    if (!first_error_.empty()) return make_error(ErrorCode::ConfigInvalid, first_error_);
+    return Ok{};
+}
+
+std::vector<std::string> check_params(const CheckDef& def) {
+    const std::map<std::string, double> none;
+    ParamReader in(def.id, none);
+    def.setup(in);
+    return in.keys_read();
+}
+
+// [SECTION] Configuring and running
+
+Result<std::vector<ConfiguredCheck>> configure_checks(const domain::CheckSettings& settings) {
+    std::vector<ConfiguredCheck> out;
     for (const auto& def : check_catalogue()) {
-        known.insert(def.id);
-        auto it = settings.find(def.id);
+        const auto it = settings.find(def.id);
         if (it == settings.end()) {
             return make_error(ErrorCode::ConfigInvalid, std::string("checks.toml: check '") + def.id + "' is not configured");
         }
-        for (const auto& p : def.params) {
-            if (!it->second.params.count(p)) {
-                return make_error(ErrorCode::ConfigInvalid, std::string("checks.toml: checks.") + def.id +
-                                                                " is missing parameter '" + p + "'");
-            }
-        }
-        for (const auto& [name, value] : it->second.params) {
-            if (std::find(def.params.begin(), def.params.end(), name) == def.params.end()) {
-                return make_error(ErrorCode::ConfigInvalid, std::string("checks.toml: unknown key 'checks.") +
-                                                                def.id + "." + name + "'");
-            }
-        }
+        // Disabled checks are read too: a typo stays a typo when the check is switched back on.
+        ParamReader in(def.id, it->second.params);
+        CheckRun run = def.setup(in);
+        if (auto st = in.status(); !st) return st.error();
+        if (it->second.enabled) out.push_back({&def, it->second.reason, std::move(run)});
     }
+    const auto& cat = check_catalogue();
     for (const auto& [id, cfg] : settings) {
-        if (!known.count(id)) {
+        if (std::none_of(cat.begin(), cat.end(), [&](const CheckDef& d) { return id == d.id; })) {
             return make_error(ErrorCode::ConfigInvalid, "checks.toml: unknown check 'checks." + id + "'");
         }
     }
+    return out;
+}
+
+Status validate_check_settings(const domain::CheckSettings& settings) {
+    auto checks = configure_checks(settings);
+    if (!checks) return checks.error();
     return Ok{};
 }
 
@@ -130,18 +182,16 @@ static void view_to_working(const CheckContext& c, CheckResult& r) {
     r.detail += " (measured on the source photo: no spec photo could be made)";
 }
 
-std::vector<CheckResult> run_checks(const CheckInput& in, const domain::CheckSettings& settings) {
+std::vector<CheckResult> run_checks(const CheckInput& in, const std::vector<ConfiguredCheck>& checks) {
     const CheckContext ctx = make_check_context(in);
     std::vector<CheckResult> out;
-    out.reserve(check_catalogue().size());
-    for (const auto& def : check_catalogue()) {
-        const auto it = settings.find(def.id);
-        if (it == settings.end() || !it->second.enabled) continue;
+    out.reserve(checks.size());
+    for (const auto& check : checks) {
         CheckResult r;
-        r.id = def.id;
-        r.title = def.title;
-        r.reason = it->second.reason;
-        def.run(ctx, it->second, r);
+        r.id = check.def->id;
+        r.title = check.def->title;
+        r.reason = check.reason;
+        check.run(ctx, r);
         if (!ctx.has_photo && ctx.has_face_view && r.verdict != Verdict::NotAssessable && r.geometry.space == Space::Standardized)
             view_to_working(ctx, r);
         out.push_back(std::move(r));

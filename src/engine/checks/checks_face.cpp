@@ -52,13 +52,21 @@ double median_l(const CheckContext& c, const cv::Rect& r) {
 }
 }  // namespace
 
-void eyes_open(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+// A ratio's warn and fail limits (low or high is bad depending on the check).
+struct RatioParams {
+    double warn_ratio, fail_ratio;
+    static RatioParams read(ParamReader& in) {
+        return {.warn_ratio = in.number("warn_ratio"), .fail_ratio = in.number("fail_ratio")};
+    }
+};
+
+static void eyes_open(const CheckContext& c, const RatioParams& p, CheckResult& r) {
     r.unit = "ratio";
-    r.threshold = "warn < " + fmt_num(cfg.params.at("warn_ratio"), 2) + ", fail < " + fmt_num(cfg.params.at("fail_ratio"), 2);
+    r.threshold = "warn < " + fmt_num(p.warn_ratio, 2) + ", fail < " + fmt_num(p.fail_ratio, 2);
     if (!c.has_face_view) return not_assessable(r, kNoFace);
     const double a = eye_aspect(c.face, lm::kEyeAFirst), b = eye_aspect(c.face, lm::kEyeBFirst);
     r.value = std::min(a, b);
-    r.verdict = grade_low(r.value, cfg.params.at("warn_ratio"), cfg.params.at("fail_ratio"));
+    r.verdict = grade_low(r.value, p.warn_ratio, p.fail_ratio);
     r.detail = "eyelid opening over eye width: " + fmt_num(a, 2) + " and " + fmt_num(b, 2);
     for (int e : {lm::kEyeAFirst, lm::kEyeBFirst}) {
         std::vector<cv::Point2f> poly(c.face.points.begin() + e, c.face.points.begin() + e + 6);
@@ -66,12 +74,12 @@ void eyes_open(const CheckContext& c, const domain::CheckConfig& cfg, CheckResul
     }
 }
 
-void mouth_closed(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+static void mouth_closed(const CheckContext& c, const RatioParams& p, CheckResult& r) {
     r.unit = "ratio";
-    r.threshold = "warn > " + fmt_num(cfg.params.at("warn_ratio"), 2) + ", fail > " + fmt_num(cfg.params.at("fail_ratio"), 2);
+    r.threshold = "warn > " + fmt_num(p.warn_ratio, 2) + ", fail > " + fmt_num(p.fail_ratio, 2);
     if (!c.has_face_view) return not_assessable(r, kNoFace);
     r.value = dist(c.face, lm::kInnerLipTop, lm::kInnerLipBottom) / std::max(1.0, dist(c.face, lm::kMouthLeft, lm::kMouthRight));
-    r.verdict = grade_high(r.value, cfg.params.at("warn_ratio"), cfg.params.at("fail_ratio"));
+    r.verdict = grade_high(r.value, p.warn_ratio, p.fail_ratio);
     r.detail = "gap between the lips over mouth width";
     std::vector<cv::Point2f> poly(c.face.points.begin() + 60, c.face.points.begin() + 68);
     r.geometry.polygons.push_back(poly);
@@ -96,21 +104,26 @@ static double glasses_score(const CheckContext& c) {
     return bridge_edge / std::max(4.0, skin_edge);
 }
 
-void glasses(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct GlassesParams {
+    double warn_score;  // glasses_score() above this: glasses
+    static GlassesParams read(ParamReader& in) { return {.warn_score = in.number("warn_score")}; }
+};
+
+static void glasses(const CheckContext& c, const GlassesParams& p, CheckResult& r) {
     r.unit = "score";
-    r.threshold = "glasses when > " + fmt_num(cfg.params.at("warn_score"));
+    r.threshold = "glasses when > " + fmt_num(p.warn_score);
     if (!c.has_face_view) return not_assessable(r, kNoFace);
     r.value = glasses_score(c);
-    const bool present = r.value > cfg.params.at("warn_score");
+    const bool present = r.value > p.warn_score;
     // Glasses are allowed; a reviewer confirms clear lenses and frames off the eyes.
     r.verdict = present ? Verdict::Warn : Verdict::Pass;
     r.detail = present ? "glasses likely: confirm clear lenses, no glare, frames off the eyes" : "no glasses found";
     for (const auto& b : lens_boxes(c)) r.geometry.rects.emplace_back(b);
 }
 
-void tinted_lenses(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+static void tinted_lenses(const CheckContext& c, const RatioParams& p, CheckResult& r) {
     r.unit = "ratio";
-    r.threshold = "warn < " + fmt_num(cfg.params.at("warn_ratio"), 2) + ", fail < " + fmt_num(cfg.params.at("fail_ratio"), 2);
+    r.threshold = "warn < " + fmt_num(p.warn_ratio, 2) + ", fail < " + fmt_num(p.fail_ratio, 2);
     if (!c.has_face_view) return not_assessable(r, kNoFace);
     const auto lenses = lens_boxes(c);
     const auto cheeks = cheek_boxes(c);
@@ -118,17 +131,27 @@ void tinted_lenses(const CheckContext& c, const domain::CheckConfig& cfg, CheckR
     // The lighter of the two lenses: one dark eye socket in side light is not a tint.
     const double lens = std::max(median_l(c, lenses[0]), median_l(c, lenses[1]));
     r.value = lens / skin;
-    r.verdict = grade_low(r.value, cfg.params.at("warn_ratio"), cfg.params.at("fail_ratio"));
+    r.verdict = grade_low(r.value, p.warn_ratio, p.fail_ratio);
     r.detail = "eye-region lightness over cheek lightness (L* " + fmt_num(lens, 0) + " / " + fmt_num(skin, 0) + ")";
     for (const auto& b : lenses) r.geometry.rects.emplace_back(b);
     for (const auto& b : cheeks) r.geometry.rects.emplace_back(b);
 }
 
-void lens_glare(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct LensGlareParams {
+    double bright_l;  // L* above which a colourless pixel is a reflection
+    double warn_percent, fail_percent;
+    static LensGlareParams read(ParamReader& in) {
+        return {.bright_l = in.number("bright_l"),
+                .warn_percent = in.number("warn_percent"),
+                .fail_percent = in.number("fail_percent")};
+    }
+};
+
+static void lens_glare(const CheckContext& c, const LensGlareParams& p, CheckResult& r) {
     r.unit = "%";
-    r.threshold = "warn > " + fmt_num(cfg.params.at("warn_percent")) + ", fail > " + fmt_num(cfg.params.at("fail_percent"));
+    r.threshold = "warn > " + fmt_num(p.warn_percent) + ", fail > " + fmt_num(p.fail_percent);
     if (!c.has_face_view) return not_assessable(r, kNoFace);
-    const double bright = cfg.params.at("bright_l");
+    const double bright = p.bright_l;
     int n = 0, hot = 0;
     r.geometry.map = cv::Mat::zeros(c.grey.size(), CV_8U);
     for (const auto& b : lens_boxes(c)) {
@@ -146,20 +169,36 @@ void lens_glare(const CheckContext& c, const domain::CheckConfig& cfg, CheckResu
         r.geometry.rects.emplace_back(b);
     }
     r.value = n ? 100.0 * hot / n : 0;
-    r.verdict = grade_high(r.value, cfg.params.at("warn_percent"), cfg.params.at("fail_percent"));
+    r.verdict = grade_high(r.value, p.warn_percent, p.fail_percent);
     r.detail = "share of near-white pixels where lenses sit";
 }
 
-void face_shadow(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct FaceShadowParams {
+    double warn_delta_l, fail_delta_l;  // L* between the cheeks
+    static FaceShadowParams read(ParamReader& in) {
+        return {.warn_delta_l = in.number("warn_delta_l"), .fail_delta_l = in.number("fail_delta_l")};
+    }
+};
+
+static void face_shadow(const CheckContext& c, const FaceShadowParams& p, CheckResult& r) {
     r.unit = "L*";
-    r.threshold = "warn > " + fmt_num(cfg.params.at("warn_delta_l")) + ", fail > " + fmt_num(cfg.params.at("fail_delta_l"));
+    r.threshold = "warn > " + fmt_num(p.warn_delta_l) + ", fail > " + fmt_num(p.fail_delta_l);
     if (!c.has_face_view) return not_assessable(r, kNoFace);
     const auto cheeks = cheek_boxes(c);
     const double a = median_l(c, cheeks[0]), b = median_l(c, cheeks[1]);
     r.value = std::abs(a - b);
-    r.verdict = grade_high(r.value, cfg.params.at("warn_delta_l"), cfg.params.at("fail_delta_l"));
+    r.verdict = grade_high(r.value, p.warn_delta_l, p.fail_delta_l);
     r.detail = "cheek lightness L* " + fmt_num(a, 0) + " (left of image) vs " + fmt_num(b, 0);
     for (const auto& box : cheeks) r.geometry.rects.emplace_back(box);
 }
+
+// [SECTION] Setup
+
+CheckRun setup_eyes_open(ParamReader& in) { return bind_params(eyes_open, RatioParams::read(in)); }
+CheckRun setup_mouth_closed(ParamReader& in) { return bind_params(mouth_closed, RatioParams::read(in)); }
+CheckRun setup_glasses(ParamReader& in) { return bind_params(glasses, GlassesParams::read(in)); }
+CheckRun setup_tinted_lenses(ParamReader& in) { return bind_params(tinted_lenses, RatioParams::read(in)); }
+CheckRun setup_lens_glare(ParamReader& in) { return bind_params(lens_glare, LensGlareParams::read(in)); }
+CheckRun setup_face_shadow(ParamReader& in) { return bind_params(face_shadow, FaceShadowParams::read(in)); }
 
 }  // namespace pd::engine::checks

@@ -15,7 +15,7 @@ std::optional<JpegInfo> info_of(const CheckContext& c) {
 }
 }  // namespace
 
-void file_format(const CheckContext& c, const domain::CheckConfig&, CheckResult& r) {
+static void file_format(const CheckContext& c, CheckResult& r) {
     r.unit = "bit";
     r.threshold = "baseline JPEG, 3 x 8-bit";
     if (!c.in.photo) return not_assessable(r, kNoPhoto);
@@ -32,7 +32,7 @@ void file_format(const CheckContext& c, const domain::CheckConfig&, CheckResult&
                " JPEG, " + std::to_string(info->components) + " components";
 }
 
-void file_dimensions(const CheckContext& c, const domain::CheckConfig&, CheckResult& r) {
+static void file_dimensions(const CheckContext& c, CheckResult& r) {
     r.unit = "px";
     r.threshold = std::to_string(c.in.spec.width) + "x" + std::to_string(c.in.spec.height);
     if (!c.in.photo) return not_assessable(r, kNoPhoto);
@@ -42,7 +42,7 @@ void file_dimensions(const CheckContext& c, const domain::CheckConfig&, CheckRes
     r.detail = std::to_string(w) + "x" + std::to_string(h);
 }
 
-void file_dpi(const CheckContext& c, const domain::CheckConfig&, CheckResult& r) {
+static void file_dpi(const CheckContext& c, CheckResult& r) {
     r.unit = "dpi";
     r.threshold = std::to_string(c.in.spec.dpi);
     if (!c.in.photo) return not_assessable(r, kNoPhoto);
@@ -59,17 +59,22 @@ void file_dpi(const CheckContext& c, const domain::CheckConfig&, CheckResult& r)
                                               (info->density_units == 1 ? " dpi" : " dpcm");
 }
 
-void file_size(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct FileSizeParams {
+    double tolerance_kb;  // outside the profile's window by up to this: warn
+    static FileSizeParams read(ParamReader& in) { return {.tolerance_kb = in.number("tolerance_kb")}; }
+};
+
+static void file_size(const CheckContext& c, const FileSizeParams& p, CheckResult& r) {
     r.unit = "KB";
     const auto& win = c.in.spec.file_kb;
     r.threshold = fmt_num(win.min, 0) + "-" + fmt_num(win.max, 0);
     if (!c.in.photo) return not_assessable(r, kNoPhoto);
     r.value = double(c.in.photo->jpeg.bytes.size()) / 1024.0;
-    r.verdict = grade_band(r.value, win.min, win.max, cfg.params.at("tolerance_kb"));
+    r.verdict = grade_band(r.value, win.min, win.max, p.tolerance_kb);
     r.detail = std::to_string(c.in.photo->jpeg.bytes.size()) + " bytes";
 }
 
-void jpeg_quality(const CheckContext& c, const domain::CheckConfig&, CheckResult& r) {
+static void jpeg_quality(const CheckContext& c, CheckResult& r) {
     r.unit = "quality";
     r.threshold = ">= " + std::to_string(c.in.spec.min_quality);
     if (!c.in.photo) return not_assessable(r, kNoPhoto);
@@ -79,5 +84,13 @@ void jpeg_quality(const CheckContext& c, const domain::CheckConfig&, CheckResult
     r.verdict = *q >= c.in.spec.min_quality ? Verdict::Pass : Verdict::Fail;
     r.detail = "estimated from the luminance quantisation table";
 }
+
+// [SECTION] Setup
+
+CheckRun setup_file_format(ParamReader&) { return file_format; }
+CheckRun setup_file_dimensions(ParamReader&) { return file_dimensions; }
+CheckRun setup_file_dpi(ParamReader&) { return file_dpi; }
+CheckRun setup_file_size(ParamReader& in) { return bind_params(file_size, FileSizeParams::read(in)); }
+CheckRun setup_jpeg_quality(ParamReader&) { return jpeg_quality; }
 
 }  // namespace pd::engine::checks

@@ -30,12 +30,30 @@ cv::Rect face_roi(const CheckContext& c) {
 }
 }  // namespace
 
-void exposure(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct ExposureParams {
+    double high_percentile;                       // of the frame's L*: its brightest tones
+    double dark_warn_high_l, dark_fail_high_l;    // ... below these: too dark
+    double head_percentile;                       // of the head's L*: its bright end
+    double bright_warn_head_l, bright_fail_head_l;  // ... above these: too bright
+    double skin_warn_high, skin_fail_high;        // median skin L* above these: too bright
+    static ExposureParams read(ParamReader& in) {
+        return {.high_percentile = in.number("high_percentile"),
+                .dark_warn_high_l = in.number("dark_warn_high_l"),
+                .dark_fail_high_l = in.number("dark_fail_high_l"),
+                .head_percentile = in.number("head_percentile"),
+                .bright_warn_head_l = in.number("bright_warn_head_l"),
+                .bright_fail_head_l = in.number("bright_fail_head_l"),
+                .skin_warn_high = in.number("skin_warn_high"),
+                .skin_fail_high = in.number("skin_fail_high")};
+    }
+};
+
+static void exposure(const CheckContext& c, const ExposureParams& p, CheckResult& r) {
     r.unit = "L*";
-    const double hi_q = cfg.params.at("high_percentile") / 100.0, pq = cfg.params.at("head_percentile") / 100.0;
-    const double dw = cfg.params.at("dark_warn_high_l"), df = cfg.params.at("dark_fail_high_l");
-    const double bw = cfg.params.at("bright_warn_head_l"), bf = cfg.params.at("bright_fail_head_l");
-    const double sw = cfg.params.at("skin_warn_high"), sf = cfg.params.at("skin_fail_high");
+    const double hi_q = p.high_percentile / 100.0, pq = p.head_percentile / 100.0;
+    const double dw = p.dark_warn_high_l, df = p.dark_fail_high_l;
+    const double bw = p.bright_warn_head_l, bf = p.bright_fail_head_l;
+    const double sw = p.skin_warn_high, sf = p.skin_fail_high;
     r.threshold = "too dark: frame p" + fmt_num(100 * hi_q, 0) + " L* warn < " + fmt_num(dw, 0) + ", fail < " + fmt_num(df, 0) +
                   "; too bright: head p" + fmt_num(100 * pq, 0) + " L* warn > " + fmt_num(bw, 0) + ", fail > " + fmt_num(bf, 1) +
                   " or median skin L* warn > " + fmt_num(sw, 0) + ", fail > " + fmt_num(sf, 0);
@@ -82,21 +100,28 @@ void exposure(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult
     r.geometry.space = Space::Original;
 }
 
-void clipping(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct ClippingParams {
+    double warn_percent, fail_percent;  // of the face blown out or crushed
+    static ClippingParams read(ParamReader& in) {
+        return {.warn_percent = in.number("warn_percent"), .fail_percent = in.number("fail_percent")};
+    }
+};
+
+static void clipping(const CheckContext& c, const ClippingParams& p, CheckResult& r) {
     r.unit = "%";
-    r.threshold = "warn > " + fmt_num(cfg.params.at("warn_percent")) + ", fail > " + fmt_num(cfg.params.at("fail_percent"));
+    r.threshold = "warn > " + fmt_num(p.warn_percent) + ", fail > " + fmt_num(p.fail_percent);
     if (!c.has_photo) return not_assessable(r, kNoPhoto);
     const cv::Mat& bgr = c.in.photo->bgr;
     // Map over the whole photo: 255 = blown highlight, 128 = crushed shadow.
     r.geometry.map = cv::Mat::zeros(bgr.size(), CV_8U);
     int n = 0, clipped = 0;
     for (int y = 0; y < bgr.rows; ++y) {
-        const auto* p = bgr.ptr<cv::Vec3b>(y);
+        const auto* px = bgr.ptr<cv::Vec3b>(y);
         const uchar* m = c.face_mask.ptr<uchar>(y);
         uchar* out = r.geometry.map.ptr<uchar>(y);
         for (int x = 0; x < bgr.cols; ++x) {
-            const int hi = std::max({p[x][0], p[x][1], p[x][2]});
-            const int lo = std::min({p[x][0], p[x][1], p[x][2]});
+            const int hi = std::max({px[x][0], px[x][1], px[x][2]});
+            const int lo = std::min({px[x][0], px[x][1], px[x][2]});
             const bool blown = hi >= 250 && lo >= 235, crushed = hi <= 6;
             out[x] = blown ? 255 : crushed ? 128 : 0;
             if (m[x]) {
@@ -106,13 +131,18 @@ void clipping(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult
         }
     }
     r.value = n ? 100.0 * clipped / n : 0;
-    r.verdict = grade_high(r.value, cfg.params.at("warn_percent"), cfg.params.at("fail_percent"));
+    r.verdict = grade_high(r.value, p.warn_percent, p.fail_percent);
     r.detail = "share of the face that is blown out or crushed";
 }
 
-void sharpness(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct SharpnessParams {
+    double warn, fail;  // edge crispness ratio
+    static SharpnessParams read(ParamReader& in) { return {.warn = in.number("warn"), .fail = in.number("fail")}; }
+};
+
+static void sharpness(const CheckContext& c, const SharpnessParams& p, CheckResult& r) {
     r.unit = "ratio";
-    r.threshold = "warn < " + fmt_num(cfg.params.at("warn"), 2) + ", fail < " + fmt_num(cfg.params.at("fail"), 2);
+    r.threshold = "warn < " + fmt_num(p.warn, 2) + ", fail < " + fmt_num(p.fail, 2);
     if (!c.has_face) return not_assessable(r, "no face found");
     // Second over first derivative on the eyes and brows: ~1/edge width, independent of
     // contrast. Judged on the source pixels: up-scaling is source_resolution's business.
@@ -125,15 +155,24 @@ void sharpness(const CheckContext& c, const domain::CheckConfig& cfg, CheckResul
     cv::magnitude(gx, gy, mag);
     const double g = cv::mean(mag)[0];
     r.value = g > 1e-3 ? 8.0 * cv::mean(cv::abs(lap))[0] / g : 0;  // Sobel carries a factor 8 over central differences
-    r.verdict = grade_low(r.value, cfg.params.at("warn"), cfg.params.at("fail"));
+    r.verdict = grade_low(r.value, p.warn, p.fail);
     r.detail = "edge crispness around the eyes (Laplacian over gradient)";
     r.geometry.space = Space::Original;
     r.geometry.rects.emplace_back(c.work.eye_box);
 }
 
-void noise(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct NoiseParams {
+    double warn_sigma, fail_sigma;  // grey levels
+    double chroma_weight;           // colour-difference sigma counts this many times
+    static NoiseParams read(ParamReader& in) {
+        return {.warn_sigma = in.number("warn_sigma"), .fail_sigma = in.number("fail_sigma"),
+                .chroma_weight = in.number("chroma_weight")};
+    }
+};
+
+static void noise(const CheckContext& c, const NoiseParams& p, CheckResult& r) {
     r.unit = "grey levels";
-    r.threshold = "warn > " + fmt_num(cfg.params.at("warn_sigma")) + ", fail > " + fmt_num(cfg.params.at("fail_sigma"));
+    r.threshold = "warn > " + fmt_num(p.warn_sigma) + ", fail > " + fmt_num(p.fail_sigma);
     if (!c.has_face) return not_assessable(r, "no face found");
     // Immerkaer (1996): a Laplacian-difference mask blind to linear ramps, averaged over the
     // smooth parts of the skin, on the source pixels.
@@ -167,17 +206,24 @@ void noise(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r
     cv::filter2D(rg, r_rg, CV_32F, M);
     cv::filter2D(bg, r_bg, CV_32F, M);
     const double chroma = 0.5 * (immerkaer(r_rg) + immerkaer(r_bg));
-    r.value = std::max(luma, cfg.params.at("chroma_weight") * chroma);
-    r.verdict = grade_high(r.value, cfg.params.at("warn_sigma"), cfg.params.at("fail_sigma"));
+    r.value = std::max(luma, p.chroma_weight * chroma);
+    r.verdict = grade_high(r.value, p.warn_sigma, p.fail_sigma);
     r.detail = "noise sigma estimated on smooth skin: grey " + fmt_num(luma, 2) + ", colour differences " + fmt_num(chroma, 2);
     r.geometry.space = Space::Original;
     r.geometry.map = cv::Mat::zeros(c.work_grey.size(), CV_8U);
     smooth.copyTo(r.geometry.map(roi));
 }
 
-void skin_smoothing(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct SkinSmoothingParams {
+    double warn_ratio, fail_ratio;  // skin texture over eye-region texture
+    static SkinSmoothingParams read(ParamReader& in) {
+        return {.warn_ratio = in.number("warn_ratio"), .fail_ratio = in.number("fail_ratio")};
+    }
+};
+
+static void skin_smoothing(const CheckContext& c, const SkinSmoothingParams& p, CheckResult& r) {
     r.unit = "ratio";
-    r.threshold = "warn < " + fmt_num(cfg.params.at("warn_ratio"), 2) + ", fail < " + fmt_num(cfg.params.at("fail_ratio"), 2);
+    r.threshold = "warn < " + fmt_num(p.warn_ratio, 2) + ", fail < " + fmt_num(p.fail_ratio, 2);
     if (!c.has_face) return not_assessable(r, "no face found");
     // A beauty filter flattens skin texture but keeps the eyes crisp; blur flattens both.
     const cv::Rect roi = face_roi(c);
@@ -187,7 +233,7 @@ void skin_smoothing(const CheckContext& c, const domain::CheckConfig& cfg, Check
     const double skin = masked_percentile(hp, c.work.skin(roi), 0.5);
     const double ref = masked_percentile(hp, eyes, 0.9);
     r.value = ref > 1e-3 ? skin / ref : 0;
-    r.verdict = grade_low(r.value, cfg.params.at("warn_ratio"), cfg.params.at("fail_ratio"));
+    r.verdict = grade_low(r.value, p.warn_ratio, p.fail_ratio);
     r.detail = "fine skin texture " + fmt_num(skin, 2) + " over eye-region texture " + fmt_num(ref, 2);
     // Map: where the skin is flattest.
     cv::GaussianBlur(hp, hp, cv::Size(0, 0), 3.0);
@@ -198,9 +244,21 @@ void skin_smoothing(const CheckContext& c, const domain::CheckConfig& cfg, Check
     flat.copyTo(r.geometry.map(roi), c.work.skin(roi));
 }
 
-void source_resolution(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct SourceResolutionParams {
+    double warn_upscale, fail_upscale;        // output px per source px of real detail
+    double detail_ratio_x2, detail_ratio_x3;  // detail lost by a x2 (x3) round trip, relative to x8, below which
+                                              // the face was already enlarged that much
+    static SourceResolutionParams read(ParamReader& in) {
+        return {.warn_upscale = in.number("warn_upscale"),
+                .fail_upscale = in.number("fail_upscale"),
+                .detail_ratio_x2 = in.number("detail_ratio_x2"),
+                .detail_ratio_x3 = in.number("detail_ratio_x3")};
+    }
+};
+
+static void source_resolution(const CheckContext& c, const SourceResolutionParams& p, CheckResult& r) {
     r.unit = "x";
-    r.threshold = "warn > " + fmt_num(cfg.params.at("warn_upscale"), 2) + ", fail > " + fmt_num(cfg.params.at("fail_upscale"), 2);
+    r.threshold = "warn > " + fmt_num(p.warn_upscale, 2) + ", fail > " + fmt_num(p.fail_upscale, 2);
     if (!c.has_face_view) return not_assessable(r, "no face found");
     const SourceAnalysis& a = c.in.source;
     // Detail test on the face in the working image: if shrinking by k and enlarging back loses
@@ -222,16 +280,27 @@ void source_resolution(const CheckContext& c, const domain::CheckConfig& cfg, Ch
             return cv::mean(d.mul(d))[0];
         };
         const double ref = std::max(1e-6, loss(8.0));
-        if (loss(2.0) / ref < cfg.params.at("detail_ratio_x2")) k_eff = 2;
-        if (loss(3.0) / ref < cfg.params.at("detail_ratio_x3")) k_eff = 3;
+        if (loss(2.0) / ref < p.detail_ratio_x2) k_eff = 2;
+        if (loss(3.0) / ref < p.detail_ratio_x3) k_eff = 3;
     }
     const double pixels = a.working_per_original;
     r.value = c.view_scale * std::max(pixels, k_eff);  // without a spec photo: at the scale it would have
-    r.verdict = grade_high(r.value, cfg.params.at("warn_upscale"), cfg.params.at("fail_upscale"));
+    r.verdict = grade_high(r.value, p.warn_upscale, p.fail_upscale);
     r.detail = "output px per source px of real detail" +
                std::string(k_eff > 0 ? " (the face looks enlarged x" + fmt_num(k_eff) + " already)" : "");
     r.geometry.space = Space::Original;
     r.geometry.rects.emplace_back(box);
+}
+
+// [SECTION] Setup
+
+CheckRun setup_exposure(ParamReader& in) { return bind_params(exposure, ExposureParams::read(in)); }
+CheckRun setup_clipping(ParamReader& in) { return bind_params(clipping, ClippingParams::read(in)); }
+CheckRun setup_sharpness(ParamReader& in) { return bind_params(sharpness, SharpnessParams::read(in)); }
+CheckRun setup_noise(ParamReader& in) { return bind_params(noise, NoiseParams::read(in)); }
+CheckRun setup_skin_smoothing(ParamReader& in) { return bind_params(skin_smoothing, SkinSmoothingParams::read(in)); }
+CheckRun setup_source_resolution(ParamReader& in) {
+    return bind_params(source_resolution, SourceResolutionParams::read(in));
 }
 
 }  // namespace pd::engine::checks

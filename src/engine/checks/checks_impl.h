@@ -1,12 +1,17 @@
-// Declarations of every check function, grouped by the file that implements them.
-// Internal to engine/checks; the catalogue in check_registry.cpp lists them in order.
+// The setup of every check, grouped by the file that implements it. Internal to engine/checks;
+// the catalogue in check_registry.cpp lists them in order. Beside each check, in its file:
+//   struct XParams { double warn_x, fail_x; static XParams read(ParamReader&); };  // if it has any
+//   static void x(const CheckContext&, const XParams&, CheckResult&);           // the check
+//   CheckRun setup_x(ParamReader& in) { return bind_params(x, XParams::read(in)); }
 #pragma once
+
+#include <utility>
 
 #include "engine/checks/check_context.h"
 
 namespace pd::engine::checks {
 
-#define PD_CHECK(name) void name(const CheckContext&, const domain::CheckConfig&, CheckResult&)
+#define PD_CHECK(name) CheckRun setup_##name(ParamReader&)
 
 // checks_file.cpp: the file itself
 PD_CHECK(file_format);
@@ -57,6 +62,12 @@ PD_CHECK(mirrored);
 PD_CHECK(stored_on_its_side);
 
 #undef PD_CHECK
+
+// A check function bound to the parameters it was set up with.
+template <class Params>
+CheckRun bind_params(void (*check)(const CheckContext&, const Params&, CheckResult&), Params params) {
+    return [check, params = std::move(params)](const CheckContext& c, CheckResult& r) { check(c, params, r); };
+}
 
 // Marks a result as not assessable with a reason.
 void not_assessable(CheckResult& r, const char* why);

@@ -33,7 +33,7 @@ bool front_camera(const CheckContext& c, std::string* which) {
 }
 }  // namespace
 
-void exif_front_camera(const CheckContext& c, const domain::CheckConfig&, CheckResult& r) {
+static void exif_front_camera(const CheckContext& c, CheckResult& r) {
     r.unit = "flag";
     r.threshold = "lens or model names a front camera";
     r.geometry.space = Space::Original;  // about the source file
@@ -47,7 +47,7 @@ void exif_front_camera(const CheckContext& c, const domain::CheckConfig&, CheckR
                      : "camera \"" + e.make + " " + e.model + "\", lens \"" + e.lens_model + "\"";
 }
 
-void exif_beauty_software(const CheckContext& c, const domain::CheckConfig&, CheckResult& r) {
+static void exif_beauty_software(const CheckContext& c, CheckResult& r) {
     r.unit = "flag";
     r.threshold = "software names a beauty app";
     r.geometry.space = Space::Original;  // about the source file
@@ -62,7 +62,7 @@ void exif_beauty_software(const CheckContext& c, const domain::CheckConfig&, Che
 // The engine found no face upright and found one with the photo turned: the file is stored on
 // its side and says nothing about it (no EXIF orientation). The spec photo is upright, but a
 // reviewer should see that the engine turned it, and the collection app is mis-saving files.
-void stored_on_its_side(const CheckContext& c, const domain::CheckConfig&, CheckResult& r) {
+static void stored_on_its_side(const CheckContext& c, CheckResult& r) {
     r.unit = "deg";
     r.threshold = "the engine did not have to turn the photo";
     r.geometry.space = Space::Original;  // about the source file
@@ -74,7 +74,7 @@ void stored_on_its_side(const CheckContext& c, const domain::CheckConfig&, Check
                       : "stored upright (or its EXIF orientation said how to turn it)";
 }
 
-void mirrored(const CheckContext& c, const domain::CheckConfig&, CheckResult& r) {
+static void mirrored(const CheckContext& c, CheckResult& r) {
     r.unit = "flag";
     r.threshold = "EXIF orientation mirrors, or a front camera";
     r.geometry.space = Space::Original;  // about the source file
@@ -91,5 +91,12 @@ void mirrored(const CheckContext& c, const domain::CheckConfig&, CheckResult& r)
                : front ? "taken with a front camera, which many phones save mirrored"
                        : "no mirroring hint in the metadata";
 }
+
+// [SECTION] Setup: none of them takes parameters
+
+CheckRun setup_exif_front_camera(ParamReader&) { return exif_front_camera; }
+CheckRun setup_exif_beauty_software(ParamReader&) { return exif_beauty_software; }
+CheckRun setup_stored_on_its_side(ParamReader&) { return stored_on_its_side; }
+CheckRun setup_mirrored(ParamReader&) { return mirrored; }
 
 }  // namespace pd::engine::checks

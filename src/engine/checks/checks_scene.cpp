@@ -16,15 +16,22 @@ namespace {
 const char* kNoPhoto = "no spec photo was produced";
 }
 
-void background_uniformity(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct BackgroundUniformityParams {
+    double warn_delta_e, fail_delta_e;  // p95 of the wall's distance from a smooth wall model
+    static BackgroundUniformityParams read(ParamReader& in) {
+        return {.warn_delta_e = in.number("warn_delta_e"), .fail_delta_e = in.number("fail_delta_e")};
+    }
+};
+
+static void background_uniformity(const CheckContext& c, const BackgroundUniformityParams& p, CheckResult& r) {
     r.unit = "dE";
-    r.threshold = "warn > " + fmt_num(cfg.params.at("warn_delta_e")) + ", fail > " + fmt_num(cfg.params.at("fail_delta_e"));
+    r.threshold = "warn > " + fmt_num(p.warn_delta_e) + ", fail > " + fmt_num(p.fail_delta_e);
     if (!c.has_face) return not_assessable(r, "no face found, so the wall cannot be told from the person");
     const PersonMatte& m = c.in.source.matte;
     // The 95th percentile distance of the wall samples from a smooth wall model: objects,
     // shadows and clutter stand out; an even gradient does not (it is reported separately).
     r.value = m.wall_residual_p95;
-    r.verdict = grade_high(r.value, cfg.params.at("warn_delta_e"), cfg.params.at("fail_delta_e"));
+    r.verdict = grade_high(r.value, p.warn_delta_e, p.fail_delta_e);
     r.detail = "wall residual p95 " + fmt_num(m.wall_residual_p95) + " dE, gradient " + fmt_num(m.wall_gradient) +
                " dE across the frame, from " + std::to_string(m.wall_samples) + " samples";
     r.geometry.space = Space::Original;
@@ -36,7 +43,12 @@ void background_uniformity(const CheckContext& c, const domain::CheckConfig& cfg
     }
 }
 
-void background_colour(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct BackgroundColourParams {
+    double tolerance_delta_e;  // over the profile's max_delta_e by up to this: warn
+    static BackgroundColourParams read(ParamReader& in) { return {.tolerance_delta_e = in.number("tolerance_delta_e")}; }
+};
+
+static void background_colour(const CheckContext& c, const BackgroundColourParams& p, CheckResult& r) {
     r.unit = "dE2000";
     const double limit = c.in.spec.background_max_delta_e;
     r.threshold = "<= " + fmt_num(limit);
@@ -51,14 +63,14 @@ void background_colour(const CheckContext& c, const domain::CheckConfig& cfg, Ch
         for (int x = 0; x < bgr.cols; x += 2) {
             const bool border = y < b || x < b || x >= bgr.cols - b;
             if (!border || alpha.at<float>(y, x) > 0.05f) continue;
-            const cv::Vec3b p = bgr.at<cv::Vec3b>(y, x);
-            de.push_back(delta_e2000(bgr_to_lab(cv::Vec3d(p[0], p[1], p[2])), target));
+            const cv::Vec3b px = bgr.at<cv::Vec3b>(y, x);
+            de.push_back(delta_e2000(bgr_to_lab(cv::Vec3d(px[0], px[1], px[2])), target));
         }
     }
     if (de.size() < 20) return not_assessable(r, "the person covers the borders: no background to measure");
     std::sort(de.begin(), de.end());
     r.value = de[size_t(0.95 * double(de.size() - 1))];
-    r.verdict = grade_band(r.value, 0, limit, cfg.params.at("tolerance_delta_e"));
+    r.verdict = grade_band(r.value, 0, limit, p.tolerance_delta_e);
     r.detail = "95th percentile dE2000 of border background pixels to RGB(" + std::to_string(c.in.spec.background.r) +
                "," + std::to_string(c.in.spec.background.g) + "," + std::to_string(c.in.spec.background.b) + ")";
     r.geometry.rects.emplace_back(0, 0, float(bgr.cols), float(b));
@@ -66,9 +78,17 @@ void background_colour(const CheckContext& c, const domain::CheckConfig& cfg, Ch
     r.geometry.rects.emplace_back(float(bgr.cols - b), 0, float(b), float(bgr.rows));
 }
 
-void other_faces(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct OtherFacesParams {
+    double min_size_ratio;  // of the subject's face width: smaller faces are ignored
+    double min_score;       // HOG confidence (a face the cascade also found counts below it)
+    static OtherFacesParams read(ParamReader& in) {
+        return {.min_size_ratio = in.number("min_size_ratio"), .min_score = in.number("min_score")};
+    }
+};
+
+static void other_faces(const CheckContext& c, const OtherFacesParams& p, CheckResult& r) {
     r.unit = "faces";
-    r.threshold = "no other face >= " + fmt_num(100 * cfg.params.at("min_size_ratio"), 0) + " % of the subject's width";
+    r.threshold = "no other face >= " + fmt_num(100 * p.min_size_ratio, 0) + " % of the subject's width";
     r.geometry.space = Space::Original;
     const auto& faces = c.in.source.faces;
     if (faces.empty()) {
@@ -77,7 +97,7 @@ void other_faces(const CheckContext& c, const domain::CheckConfig& cfg, CheckRes
         r.detail = "no face found at all";
         return;
     }
-    const double min_w = cfg.params.at("min_size_ratio") * faces.front().face_width();
+    const double min_w = p.min_size_ratio * faces.front().face_width();
     int others = 0;
     std::string scores;
     for (size_t i = 1; i < faces.size(); ++i) {
@@ -86,7 +106,7 @@ void other_faces(const CheckContext& c, const domain::CheckConfig& cfg, CheckRes
         // A HOG face under min_score counts when the cascade found it too (two detectors that
         // work differently rarely agree on a badge or a print).
         const bool cascade = faces[i].source == FaceSource::Cascade || faces[i].cascade_agrees;
-        if (faces[i].face_width() >= min_w && (cascade || faces[i].score >= cfg.params.at("min_score"))) {
+        if (faces[i].face_width() >= min_w && (cascade || faces[i].score >= p.min_score)) {
             ++others;
             r.geometry.rects.push_back(faces[i].box);
             const bool hog = faces[i].source != FaceSource::Cascade;
@@ -101,13 +121,29 @@ void other_faces(const CheckContext& c, const domain::CheckConfig& cfg, CheckRes
     r.geometry.rects.insert(r.geometry.rects.begin(), faces.front().box);
 }
 
-void blue_clothing(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct BlueClothingParams {
+    double max_delta_e;               // dE76 from the background colour: melts into the wall
+    double min_chroma, min_l;         // blue only above these C* and L*
+    double hue_min_deg, hue_max_deg;  // Lab hue band that is blue
+    double warn_percent, fail_percent;
+    static BlueClothingParams read(ParamReader& in) {
+        return {.max_delta_e = in.number("max_delta_e"),
+                .min_chroma = in.number("min_chroma"),
+                .min_l = in.number("min_l"),
+                .hue_min_deg = in.number("hue_min_deg"),
+                .hue_max_deg = in.number("hue_max_deg"),
+                .warn_percent = in.number("warn_percent"),
+                .fail_percent = in.number("fail_percent")};
+    }
+};
+
+static void blue_clothing(const CheckContext& c, const BlueClothingParams& p, CheckResult& r) {
     r.unit = "%";
-    const double min_c = cfg.params.at("min_chroma"), min_l = cfg.params.at("min_l");
-    const double h0 = cfg.params.at("hue_min_deg"), h1 = cfg.params.at("hue_max_deg");
-    r.threshold = "share of clothing within dE " + fmt_num(cfg.params.at("max_delta_e"), 0) + " of the background or blue (hue " +
+    const double min_c = p.min_chroma, min_l = p.min_l;
+    const double h0 = p.hue_min_deg, h1 = p.hue_max_deg;
+    r.threshold = "share of clothing within dE " + fmt_num(p.max_delta_e, 0) + " of the background or blue (hue " +
                   fmt_num(h0, 0) + "-" + fmt_num(h1, 0) + " deg, C* >= " + fmt_num(min_c, 0) + ", L* >= " + fmt_num(min_l, 0) +
-                  "): warn > " + fmt_num(cfg.params.at("warn_percent"), 0) + ", fail > " + fmt_num(cfg.params.at("fail_percent"), 0);
+                  "): warn > " + fmt_num(p.warn_percent, 0) + ", fail > " + fmt_num(p.fail_percent, 0);
     if (!c.has_face) return not_assessable(r, "no face found, so the clothing cannot be located");
     // On the spec photo when there is one (its Lab copy is already made); otherwise on the
     // source, at half size: the clothes are the student's either way.
@@ -141,7 +177,7 @@ void blue_clothing(const CheckContext& c, const domain::CheckConfig& cfg, CheckR
     const int n = cv::countNonZero(clothing);
     if (n < 200) return not_assessable(r, "too little clothing in the frame");
     const cv::Vec3d bg = rgb_to_lab(c.in.spec.background);
-    const double limit2 = cfg.params.at("max_delta_e") * cfg.params.at("max_delta_e");
+    const double limit2 = p.max_delta_e * p.max_delta_e;
     r.geometry.space = c.has_photo ? Space::Standardized : Space::Original;
     cv::Mat map = cv::Mat::zeros(lab.size(), CV_8U);
     int close = 0;
@@ -180,13 +216,23 @@ void blue_clothing(const CheckContext& c, const domain::CheckConfig& cfg, CheckR
         up.copyTo(r.geometry.map(band));
     }
     r.value = 100.0 * close / n;
-    r.verdict = grade_high(r.value, cfg.params.at("warn_percent"), cfg.params.at("fail_percent"));
+    r.verdict = grade_high(r.value, p.warn_percent, p.fail_percent);
     r.detail = "clothing pixels that are blue or melt into the background colour";
 }
 
-void patterned_clothing(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct PatternedClothingParams {
+    double edge_threshold;  // Sobel magnitude that counts as a strong edge
+    double warn_percent, fail_percent;
+    static PatternedClothingParams read(ParamReader& in) {
+        return {.edge_threshold = in.number("edge_threshold"),
+                .warn_percent = in.number("warn_percent"),
+                .fail_percent = in.number("fail_percent")};
+    }
+};
+
+static void patterned_clothing(const CheckContext& c, const PatternedClothingParams& p, CheckResult& r) {
     r.unit = "%";
-    r.threshold = "edge density warn > " + fmt_num(cfg.params.at("warn_percent"), 0) + ", fail > " + fmt_num(cfg.params.at("fail_percent"), 0);
+    r.threshold = "edge density warn > " + fmt_num(p.warn_percent, 0) + ", fail > " + fmt_num(p.fail_percent, 0);
     if (!c.has_photo) return not_assessable(r, kNoPhoto);
     cv::Mat inner;
     cv::erode(c.clothing_mask, inner, cv::getStructuringElement(cv::MORPH_RECT, {7, 7}));
@@ -196,29 +242,44 @@ void patterned_clothing(const CheckContext& c, const domain::CheckConfig& cfg, C
     cv::Sobel(c.grey, gx, CV_32F, 1, 0, 3);
     cv::Sobel(c.grey, gy, CV_32F, 0, 1, 3);
     cv::magnitude(gx, gy, mag);
-    cv::Mat edges = (mag > cfg.params.at("edge_threshold")) & inner;
+    cv::Mat edges = (mag > p.edge_threshold) & inner;
     r.value = 100.0 * cv::countNonZero(edges) / n;
-    r.verdict = grade_high(r.value, cfg.params.at("warn_percent"), cfg.params.at("fail_percent"));
+    r.verdict = grade_high(r.value, p.warn_percent, p.fail_percent);
     r.detail = "share of the clothing covered by strong edges (stripes, prints)";
     r.geometry.map = edges;
 }
 
-void black_border(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
+struct BlackBorderParams {
+    double max_l;         // L* at or below which an edge line counts as black
+    int min_px;           // a band this wide (working image px) fails
+    double flat_levels;   // grey levels around a line's median that count as flat
+    double flat_percent;  // share of a line that must be flat
+    double step_levels;   // rise in grey level where a band ends
+    static BlackBorderParams read(ParamReader& in) {
+        return {.max_l = in.number("max_l"),
+                .min_px = in.whole("min_px"),
+                .flat_levels = in.number("flat_levels"),
+                .flat_percent = in.number("flat_percent"),
+                .step_levels = in.number("step_levels")};
+    }
+};
+
+static void black_border(const CheckContext& c, const BlackBorderParams& p, CheckResult& r) {
     r.unit = "px";
-    r.threshold = "dark band of >= " + fmt_num(cfg.params.at("min_px"), 0) + " px at an edge";
+    r.threshold = "dark band of >= " + fmt_num(p.min_px, 0) + " px at an edge";
     r.geometry.space = Space::Original;
     const cv::Mat& g = c.work_grey;
     if (g.empty()) return not_assessable(r, "no image");
     // Luma that counts as black (0..255 scale, from L* in config).
     // L* -> relative luminance -> sRGB-encoded grey level.
-    const double max_l = cfg.params.at("max_l");
+    const double max_l = p.max_l;
     const double lin = std::pow((max_l + 16.0) / 116.0, 3.0);
     const double max_y = 255.0 * (lin <= 0.0031308 ? 12.92 * lin : 1.055 * std::pow(lin, 1 / 2.4) - 0.055);
     // A border a tool adds is one flat colour: nearly every pixel of each line sits within a few
     // levels of the line's median, and every line of the band has the same median. A dark
     // backdrop or dark clothes along an edge carry sensor noise, vignetting and folds.
-    const double tol = cfg.params.at("flat_levels");
-    const double min_share = cfg.params.at("flat_percent") / 100.0;
+    const double tol = p.flat_levels;
+    const double min_share = p.flat_percent / 100.0;
     const auto line_median = [](const cv::Mat& line) {
         std::vector<uchar> v;
         v.reserve(line.total());
@@ -260,11 +321,11 @@ void black_border(const CheckContext& c, const domain::CheckConfig& cfg, CheckRe
             const int i = from_end ? n - 1 - k - d : k + d;
             step = std::max(step, std::abs(line_median(rows ? g.row(i) : g.col(i)) - last));
         }
-        return step >= cfg.params.at("step_levels") ? k : 0;
+        return step >= p.step_levels ? k : 0;
     };
     const int top = band(true, false), bottom = band(true, true), left = band(false, false), right = band(false, true);
     r.value = std::max({top, bottom, left, right});
-    r.verdict = r.value >= cfg.params.at("min_px") ? Verdict::Fail : Verdict::Pass;
+    r.verdict = r.value >= p.min_px ? Verdict::Fail : Verdict::Pass;
     r.detail = "dark bands top " + std::to_string(top) + ", bottom " + std::to_string(bottom) + ", left " +
                std::to_string(left) + ", right " + std::to_string(right) + " px";
     const float W = float(g.cols), H = float(g.rows);
@@ -334,12 +395,27 @@ void report_worst(const std::vector<Graded>& measures, CheckResult& r) {
 
 }  // namespace
 
-void source_background(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
-    const auto& p = cfg.params;
-    r.threshold = "median L* warn < " + fmt_num(p.at("warn_l"), 0) + ", fail < " + fmt_num(p.at("fail_l"), 0) +
-                  "; median chroma warn > " + fmt_num(p.at("warn_chroma"), 0) + ", fail > " + fmt_num(p.at("fail_chroma"), 0) +
-                  "; textured share warn > " + fmt_num(p.at("warn_texture_percent"), 0) + " %, fail > " +
-                  fmt_num(p.at("fail_texture_percent"), 0) + " %";
+struct SourceBackgroundParams {
+    double edge_delta_e;  // Lab gradient (dE per px at the scene's size) that counts as an edge
+    double warn_l, fail_l;  // median L* of the backdrop below these: dark
+    double warn_chroma, fail_chroma;  // median chroma above these: coloured
+    double warn_texture_percent, fail_texture_percent;  // share of the backdrop on an edge
+    static SourceBackgroundParams read(ParamReader& in) {
+        return {.edge_delta_e = in.number("edge_delta_e"),
+                .warn_l = in.number("warn_l"),
+                .fail_l = in.number("fail_l"),
+                .warn_chroma = in.number("warn_chroma"),
+                .fail_chroma = in.number("fail_chroma"),
+                .warn_texture_percent = in.number("warn_texture_percent"),
+                .fail_texture_percent = in.number("fail_texture_percent")};
+    }
+};
+
+static void source_background(const CheckContext& c, const SourceBackgroundParams& p, CheckResult& r) {
+    r.threshold = "median L* warn < " + fmt_num(p.warn_l, 0) + ", fail < " + fmt_num(p.fail_l, 0) +
+                  "; median chroma warn > " + fmt_num(p.warn_chroma, 0) + ", fail > " + fmt_num(p.fail_chroma, 0) +
+                  "; textured share warn > " + fmt_num(p.warn_texture_percent, 0) + " %, fail > " +
+                  fmt_num(p.fail_texture_percent, 0) + " %";
     r.geometry.space = Space::Original;
     if (!c.has_face) return not_assessable(r, "no face found, so the backdrop cannot be told from the person");
     if (c.scene_lab.empty()) return not_assessable(r, "no matte");
@@ -373,16 +449,16 @@ void source_background(const CheckContext& c, const domain::CheckConfig& cfg, Ch
     cv::magnitude(a, b, chroma);
     const double median_l = masked_percentile(L, backdrop, 0.5);
     const double median_chroma = masked_percentile(chroma, backdrop, 0.5);
-    const cv::Mat edges = (c.scene_edges > p.at("edge_delta_e")) & backdrop;
+    const cv::Mat edges = (c.scene_edges > p.edge_delta_e) & backdrop;
     const double textured = 100.0 * cv::countNonZero(edges) / n;
 
     r.detail = "backdrop median L* " + fmt_num(median_l) + ", chroma " + fmt_num(median_chroma) + ", " +
                fmt_num(textured) + " % textured, over " + fmt_num(100.0 * n / double(backdrop.total()), 0) +
                " % of the frame" + (matte_only ? " (tight crop: outside the matte only)" : "");
-    report_worst({{grade_low(median_l, p.at("warn_l"), p.at("fail_l")), median_l, "L*", "dark backdrop"},
-                  {grade_high(median_chroma, p.at("warn_chroma"), p.at("fail_chroma")), median_chroma, "chroma",
+    report_worst({{grade_low(median_l, p.warn_l, p.fail_l), median_l, "L*", "dark backdrop"},
+                  {grade_high(median_chroma, p.warn_chroma, p.fail_chroma), median_chroma, "chroma",
                    "coloured backdrop"},
-                  {grade_high(textured, p.at("warn_texture_percent"), p.at("fail_texture_percent")), textured, "%",
+                  {grade_high(textured, p.warn_texture_percent, p.fail_texture_percent), textured, "%",
                    "textured or patterned backdrop"}},
                  r);
     // Map: the backdrop judged (dim), its edges (bright).
@@ -392,14 +468,32 @@ void source_background(const CheckContext& c, const domain::CheckConfig& cfg, Ch
     r.geometry.map = map;  // scene size: the overlay stretches it
 }
 
-void matte_quality(const CheckContext& c, const domain::CheckConfig& cfg, CheckResult& r) {
-    const auto& p = cfg.params;
-    r.threshold = "face and forehead person warn < " + fmt_num(p.at("warn_face_percent"), 0) + " %, fail < " +
-                  fmt_num(p.at("fail_face_percent"), 0) + " %; torso person warn < " + fmt_num(p.at("warn_torso_percent"), 0) +
-                  " %, fail < " + fmt_num(p.at("fail_torso_percent"), 0) + " %; holes warn > " +
-                  fmt_num(p.at("warn_hole_percent")) + " %, fail > " + fmt_num(p.at("fail_hole_percent")) +
-                  " %; edge on an image edge warn < " + fmt_num(p.at("warn_edge_percent"), 0) + " %, fail < " +
-                  fmt_num(p.at("fail_edge_percent"), 0) + " %";
+struct MatteQualityParams {
+    double edge_delta_e;  // as source_background's
+    double warn_face_percent, fail_face_percent;    // of the face and forehead that is person
+    double warn_torso_percent, fail_torso_percent;  // of the neck and chest that is person
+    double warn_hole_percent, fail_hole_percent;    // holes, as a share of the person
+    double warn_edge_percent, fail_edge_percent;    // of the matte's edge on an image edge
+    static MatteQualityParams read(ParamReader& in) {
+        return {.edge_delta_e = in.number("edge_delta_e"),
+                .warn_face_percent = in.number("warn_face_percent"),
+                .fail_face_percent = in.number("fail_face_percent"),
+                .warn_torso_percent = in.number("warn_torso_percent"),
+                .fail_torso_percent = in.number("fail_torso_percent"),
+                .warn_hole_percent = in.number("warn_hole_percent"),
+                .fail_hole_percent = in.number("fail_hole_percent"),
+                .warn_edge_percent = in.number("warn_edge_percent"),
+                .fail_edge_percent = in.number("fail_edge_percent")};
+    }
+};
+
+static void matte_quality(const CheckContext& c, const MatteQualityParams& p, CheckResult& r) {
+    r.threshold = "face and forehead person warn < " + fmt_num(p.warn_face_percent, 0) + " %, fail < " +
+                  fmt_num(p.fail_face_percent, 0) + " %; torso person warn < " + fmt_num(p.warn_torso_percent, 0) +
+                  " %, fail < " + fmt_num(p.fail_torso_percent, 0) + " %; holes warn > " +
+                  fmt_num(p.warn_hole_percent) + " %, fail > " + fmt_num(p.fail_hole_percent) +
+                  " %; edge on an image edge warn < " + fmt_num(p.warn_edge_percent, 0) + " %, fail < " +
+                  fmt_num(p.fail_edge_percent, 0) + " %";
     r.geometry.space = Space::Original;
     if (!c.has_face) return not_assessable(r, "no face found, so there is no matte");
     if (c.scene_alpha.empty()) return not_assessable(r, "no matte");
@@ -470,7 +564,7 @@ void matte_quality(const CheckContext& c, const domain::CheckConfig& cfg, CheckR
     inside(inner).setTo(255);
     boundary &= inside;
     // The image edge may sit a pixel either side of the matte's.
-    cv::dilate(c.scene_edges > p.at("edge_delta_e"), strong, cv::Mat());
+    cv::dilate(c.scene_edges > p.edge_delta_e, strong, cv::Mat());
     const int boundary_n = cv::countNonZero(boundary);
     const double edge_pct = boundary_n ? 100.0 * cv::countNonZero(boundary & strong) / boundary_n : 100.0;
     map.setTo(96, boundary & ~strong);
@@ -479,16 +573,35 @@ void matte_quality(const CheckContext& c, const domain::CheckConfig& cfg, CheckR
                (torso_seen ? fmt_num(torso_pct, 0) + " % person" : std::string("not in the frame")) + ", holes " +
                fmt_num(hole_pct) + " % of the person, edge on an image edge " + fmt_num(edge_pct, 0) + " %" +
                (c.in.source.matte.used_grabcut ? " (GrabCut matte)" : "");
-    report_worst({{grade_low(face_pct, p.at("warn_face_percent"), p.at("fail_face_percent")), face_pct, "% face",
+    report_worst({{grade_low(face_pct, p.warn_face_percent, p.fail_face_percent), face_pct, "% face",
                    "face or forehead taken for background"},
-                  {grade_low(torso_pct, p.at("warn_torso_percent"), p.at("fail_torso_percent")), torso_pct, "% torso",
+                  {grade_low(torso_pct, p.warn_torso_percent, p.fail_torso_percent), torso_pct, "% torso",
                    "torso taken for background"},
-                  {grade_high(hole_pct, p.at("warn_hole_percent"), p.at("fail_hole_percent")), hole_pct, "% holes",
+                  {grade_high(hole_pct, p.warn_hole_percent, p.fail_hole_percent), hole_pct, "% holes",
                    "holes in the person"},
-                  {grade_low(edge_pct, p.at("warn_edge_percent"), p.at("fail_edge_percent")), edge_pct, "% edge",
+                  {grade_low(edge_pct, p.warn_edge_percent, p.fail_edge_percent), edge_pct, "% edge",
                    "matte edge not on an image edge"}},
                  r);
     r.geometry.map = map;  // scene size: the overlay stretches it
 }
+
+// [SECTION] Setup
+
+CheckRun setup_background_uniformity(ParamReader& in) {
+    return bind_params(background_uniformity, BackgroundUniformityParams::read(in));
+}
+CheckRun setup_background_colour(ParamReader& in) {
+    return bind_params(background_colour, BackgroundColourParams::read(in));
+}
+CheckRun setup_other_faces(ParamReader& in) { return bind_params(other_faces, OtherFacesParams::read(in)); }
+CheckRun setup_blue_clothing(ParamReader& in) { return bind_params(blue_clothing, BlueClothingParams::read(in)); }
+CheckRun setup_patterned_clothing(ParamReader& in) {
+    return bind_params(patterned_clothing, PatternedClothingParams::read(in));
+}
+CheckRun setup_black_border(ParamReader& in) { return bind_params(black_border, BlackBorderParams::read(in)); }
+CheckRun setup_source_background(ParamReader& in) {
+    return bind_params(source_background, SourceBackgroundParams::read(in));
+}
+CheckRun setup_matte_quality(ParamReader& in) { return bind_params(matte_quality, MatteQualityParams::read(in)); }
 
 }  // namespace pd::engine::checks
