@@ -7,58 +7,11 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "engine/matte/wall_model.h"
+
 namespace pd::engine {
 
 namespace {
-
-// [SECTION] Robust quadratic wall model
-
-// Basis for a smooth colour field over normalised coordinates in [-1, 1].
-constexpr int kBasis = 6;
-inline void basis(double x, double y, double* b) {
-    b[0] = 1; b[1] = x; b[2] = y; b[3] = x * x; b[4] = x * y; b[5] = y * y;
-}
-
-struct Sample { double x, y; cv::Vec3f lab; };
-
-struct WallFit {
-    cv::Mat coef;  // kBasis x 3 (L, a, b)
-    std::vector<double> residuals;
-};
-
-WallFit fit_wall(const std::vector<Sample>& s, const std::vector<char>& use) {
-    int n = 0;
-    for (char u : use) n += u;
-    cv::Mat A(n, kBasis, CV_64F), B(n, 3, CV_64F);
-    for (size_t i = 0, r = 0; i < s.size(); ++i) {
-        if (!use[i]) continue;
-        basis(s[i].x, s[i].y, A.ptr<double>(int(r)));
-        for (int c = 0; c < 3; ++c) B.at<double>(int(r), c) = s[i].lab[c];
-        ++r;
-    }
-    WallFit fit;
-    cv::solve(A, B, fit.coef, cv::DECOMP_SVD);
-    fit.residuals.resize(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
-        double b[kBasis];
-        basis(s[i].x, s[i].y, b);
-        double d2 = 0;
-        for (int c = 0; c < 3; ++c) {
-            double v = 0;
-            for (int k = 0; k < kBasis; ++k) v += b[k] * fit.coef.at<double>(k, c);
-            d2 += (v - s[i].lab[c]) * (v - s[i].lab[c]);
-        }
-        fit.residuals[i] = std::sqrt(d2);
-    }
-    return fit;
-}
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    size_t k = std::min(v.size() - 1, size_t(p * (v.size() - 1)));
-    std::nth_element(v.begin(), v.begin() + k, v.end());
-    return v[k];
-}
 
 // [SECTION] Geometry priors from the face
 
@@ -175,33 +128,38 @@ cv::Mat fast_guided_filter(const cv::Mat& grey_u8, const cv::Mat& p, int r, doub
     return a.mul(I) + b;
 }
 
-}  // namespace
+// [SECTION] Stages of the matte, in the order compute_person_matte calls them
 
-// [SECTION] Matte
+// The image at the small working size, and where the head is in it.
+struct WorkingImage {
+    double s = 1.0;   // working size / full size
+    cv::Mat small;    // CV_8UC3, `bgr` itself when it is small enough already
+    cv::Mat lab;      // CV_32FC3
+    HeadGeometry g;   // in working coordinates
+};
 
-PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const MatteParams& params) {
-    CV_Assert(bgr.type() == CV_8UC3 && !bgr.empty());
-    PersonMatte out;
-
-    // 1. Working copy.
+// 1. Working copy.
+WorkingImage working_copy(const cv::Mat& bgr, const Face& face, int work_long_side) {
+    WorkingImage w;
     const int long_side = std::max(bgr.cols, bgr.rows);
-    const double s = long_side > params.work_long_side ? double(params.work_long_side) / long_side : 1.0;
-    cv::Mat small;
-    if (s < 1.0) {
-        cv::resize(bgr, small, cv::Size(std::max(2, int(bgr.cols * s)), std::max(2, int(bgr.rows * s))), 0, 0, cv::INTER_AREA);
+    w.s = long_side > work_long_side ? double(work_long_side) / long_side : 1.0;
+    if (w.s < 1.0) {
+        cv::resize(bgr, w.small, cv::Size(std::max(2, int(bgr.cols * w.s)), std::max(2, int(bgr.rows * w.s))), 0, 0,
+                   cv::INTER_AREA);
     }
-    else small = bgr;
-    cv::Mat lab;
-    small.convertTo(lab, CV_32FC3, 1.0 / 255.0);
-    cv::cvtColor(lab, lab, cv::COLOR_BGR2Lab);
-    const int W = lab.cols, H = lab.rows;
-    const HeadGeometry g = head_geometry(face, s);
+    else w.small = bgr;
+    w.small.convertTo(w.lab, CV_32FC3, 1.0 / 255.0);
+    cv::cvtColor(w.lab, w.lab, cv::COLOR_BGR2Lab);
+    w.g = head_geometry(face, w.s);
+    return w;
+}
 
-    // 2. Wall samples: everything around the head down to the chin, outside the envelope.
-    // Only the wall near the head matters for the hair edge, and a flag or a door at the far
-    // side of the frame should not bend the model.
-    cv::Mat env = person_envelope(lab.size(), g);
-    std::vector<Sample> samples;
+// 2. Wall samples: everything around the head down to the chin, outside the envelope.
+// Only the wall near the head matters for the hair edge, and a flag or a door at the far
+// side of the frame should not bend the model.
+std::vector<wall::Sample> wall_samples(const cv::Mat& lab, const cv::Mat& env, const HeadGeometry& g) {
+    const int W = lab.cols, H = lab.rows;
+    std::vector<wall::Sample> samples;
     const int side_bottom = std::clamp(int(g.chin_y), 1, H - 1);
     const int x_lo = std::max(0, int(g.centre.x - 2.2f * g.fw)), x_hi = std::min(W - 1, int(g.centre.x + 2.2f * g.fw));
     for (int y = 0; y <= side_bottom; y += 2) {
@@ -219,72 +177,51 @@ PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const Mat
             samples.push_back({1.0, 2.0 * y / (H - 1) - 1.0, lab.at<cv::Vec3f>(y, W - 1)});
         }
     }
+    return samples;
+}
 
-    // Fit, drop outliers (a shadow, a poster), fit again: three rounds.
-    std::vector<char> use(samples.size(), 1);
-    WallFit fit = fit_wall(samples, use);
-    for (int round = 0; round < 3; ++round) {
-        std::vector<double> kept_res;
-        for (size_t i = 0; i < samples.size(); ++i)
-            if (use[i]) kept_res.push_back(fit.residuals[i]);
-        const double cut = std::max(4.0, 3.0 * percentile(kept_res, 0.5));
-        int kept = 0;
-        for (size_t i = 0; i < samples.size(); ++i) kept += (use[i] = fit.residuals[i] <= cut);
-        if (kept < kBasis * 4) break;
-        fit = fit_wall(samples, use);
-    }
-    out.wall_samples = int(samples.size());
-    out.wall_residual_p95 = percentile(fit.residuals, 0.95);
-    out.wall_noise = std::max(0.5, 1.4826 * percentile(fit.residuals, 0.5));
+// How far the wall strays from its model: the noise sets the alpha thresholds (stage 3) and
+// decides, with the crown, whether GrabCut takes over (stage 3b).
+void record_wall_fit(const wall::Fit& fit, size_t n_samples, PersonMatte& out) {
+    out.wall_samples = int(n_samples);
+    out.wall_residual_p95 = wall::percentile(fit.residuals, 0.95);
+    out.wall_noise = std::max(0.5, 1.4826 * wall::percentile(fit.residuals, 0.5));
+}
 
-    // Evaluate the model over the working image.
-    cv::Mat wall_lab(H, W, CV_32FC3);
-    float lmin = 1e9f, lmax = -1e9f;
-    cv::Vec3f at_min, at_max;
-    for (int y = 0; y < H; ++y) {
-        auto* row = wall_lab.ptr<cv::Vec3f>(y);
-        for (int x = 0; x < W; ++x) {
-            double b[kBasis];
-            basis(2.0 * x / (W - 1) - 1.0, 2.0 * y / (H - 1) - 1.0, b);
-            cv::Vec3f v;
-            for (int c = 0; c < 3; ++c) {
-                double acc = 0;
-                for (int k = 0; k < kBasis; ++k) acc += b[k] * fit.coef.at<double>(k, c);
-                v[c] = float(acc);
-            }
-            row[x] = v;
-            // Gradient is judged where the wall is actually seen (outside the envelope).
-            if (!env.at<uchar>(y, x)) {
-                if (v[0] < lmin) { lmin = v[0]; at_min = v; }
-                if (v[0] > lmax) { lmax = v[0]; at_max = v; }
-            }
-        }
-    }
-    out.wall_gradient = lmax >= lmin ? cv::norm(at_max - at_min) : 0.0;
+struct ColourMatte {
+    cv::Mat dist;   // CV_32FC1 ΔE from the wall model
+    cv::Mat alpha;  // CV_32FC1 in [0,1]
+};
 
-    // 3. Alpha from the distance to the wall, thresholds from the wall's own noise.
+// 3. Alpha from the distance to the wall, thresholds from the wall's own noise. The face
+// hull is person by construction.
+ColourMatte alpha_from_distance(const cv::Mat& lab, const cv::Mat& wall_lab, double wall_noise,
+                                const std::vector<cv::Point>& hull) {
     cv::Mat diff = lab - wall_lab;
     std::vector<cv::Mat> ch;
     cv::split(diff, ch);
     cv::Mat dist;
     cv::magnitude(ch[0], ch[1], dist);
     cv::magnitude(dist, ch[2], dist);
-    const double t_lo = std::max(5.0, 3.0 * out.wall_noise);
-    const double t_hi = t_lo + std::max(6.0, 3.0 * out.wall_noise);
+    const double t_lo = std::max(5.0, 3.0 * wall_noise);
+    const double t_hi = t_lo + std::max(6.0, 3.0 * wall_noise);
     cv::Mat alpha;
     dist.convertTo(alpha, CV_32F, 1.0 / (t_hi - t_lo), -t_lo / (t_hi - t_lo));
     cv::min(cv::max(alpha, 0.0), 1.0, alpha);
-
-    const auto hull = face_hull(face, s, params.forehead_lift);
     cv::fillConvexPoly(alpha, hull, cv::Scalar(1.0));
+    return {dist, alpha};
+}
 
-    // Keep components touching the face or the bottom edge under the envelope.
+// Keep components touching the face or the bottom edge under the envelope. Returns the kept
+// foreground (CV_8U, 255 = person).
+cv::Mat kept_components(const cv::Mat& alpha, const cv::Mat& env, const std::vector<cv::Point>& hull) {
+    const int W = alpha.cols, H = alpha.rows;
     cv::Mat fg = alpha > 0.5;
     fg &= env;
     cv::Mat labels;
     const int n = cv::connectedComponents(fg, labels, 8, CV_32S);
     std::vector<char> keep(n, 0);
-    cv::Mat hull_mask(lab.size(), CV_8U, cv::Scalar(0));
+    cv::Mat hull_mask(alpha.size(), CV_8U, cv::Scalar(0));
     cv::fillConvexPoly(hull_mask, hull, cv::Scalar(255));
     for (int y = 0; y < H; ++y)
         for (int x = 0; x < W; ++x)
@@ -294,8 +231,12 @@ PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const Mat
     for (int y = 0; y < H; ++y)
         for (int x = 0; x < W; ++x)
             if (!keep[labels.at<int>(y, x)]) fg.at<uchar>(y, x) = 0;
+    return fg;
+}
 
-    // Fill holes: background not reachable from the top or the sides is person (a white shirt).
+// Fill holes: background not reachable from the top or the sides is person (a white shirt).
+void fill_holes(cv::Mat& alpha, const cv::Mat& fg) {
+    const int W = alpha.cols, H = alpha.rows;
     cv::Mat reach = (fg == 0) / 255;  // 1 = background candidate
     cv::Mat ff_mask(H + 2, W + 2, CV_8U, cv::Scalar(0));
     const auto seed = [&](int x, int y) {
@@ -309,20 +250,25 @@ PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const Mat
     cv::Mat near_person;
     cv::dilate(fg | holes, near_person, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
     alpha.setTo(0.0, ~near_person);
+}
 
-    // 3b. A busy or non-uniform backdrop, or a crown that no head has: the colour model is
-    // not enough. Fall back to GrabCut at a very small size, seeded from what we know.
+// 3b. A busy or non-uniform backdrop, or a crown that no head has: the colour model is
+// not enough. Fall back to GrabCut at a very small size, seeded from what we know.
+bool needs_grabcut(const cv::Mat& alpha, const Face& face, const WorkingImage& w, double wall_noise,
+                   double max_wall_noise) {
     Face fs = face;
-    for (auto& p : fs.points) p *= float(s);
+    for (auto& p : fs.points) p *= float(w.s);
     const int crown = find_crown_row(alpha, fs);
     const double head_ratio = crown < 0 ? 0 : (fs.eyes_midpoint().y - crown) / std::max(1.0, fs.face_width());
-    const bool crown_plausible = crown >= 0 ? head_ratio > 0.6 && head_ratio < 1.6 : alpha.at<float>(0, std::clamp(int(g.centre.x), 0, W - 1)) > 0.5f;
-    if (out.wall_noise > params.max_wall_noise || !crown_plausible) {
-        alpha = grabcut_matte(small, alpha, env, hull, g, params.grabcut_long_side);
-        out.used_grabcut = true;
-    }
+    const bool crown_plausible = crown >= 0 ? head_ratio > 0.6 && head_ratio < 1.6
+                                            : alpha.at<float>(0, std::clamp(int(w.g.centre.x), 0, alpha.cols - 1)) > 0.5f;
+    return wall_noise > max_wall_noise || !crown_plausible;
+}
 
-    // 4. Back to full size, edges refined on the full image's luminance.
+// What the checks and the renderer read from the matte besides alpha: the wall model and the
+// working image, at the small size (the wall is smooth, so that is enough).
+void keep_wall(PersonMatte& out, const WorkingImage& w, const cv::Mat& wall_lab, const cv::Mat& env,
+               const cv::Mat& dist, int full_cols) {
     cv::Mat wall_small_bgr;
     cv::cvtColor(wall_lab, wall_small_bgr, cv::COLOR_Lab2BGR);
     wall_small_bgr *= 255.0;
@@ -330,37 +276,72 @@ PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const Mat
     out.wall_mean_bgr = cv::Vec3d(m[0], m[1], m[2]);
     out.wall_distance = dist;
     out.wall_bgr = wall_small_bgr;
-    out.wall_scale = double(wall_small_bgr.cols) / bgr.cols;
-    out.small_bgr = small;
-    out.small_lab = lab;
-    if (s < 1.0) {
-        cv::resize(alpha, out.alpha, bgr.size(), 0, 0, cv::INTER_LINEAR);
-        cv::Mat grey;
-        cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
-        const int r = std::max(params.guided_radius, int(std::lround(2.0 / s)));
-        // Subsample the filter's coefficients by up to 4, keeping at least a 2 px radius there.
-        out.alpha = fast_guided_filter(grey, out.alpha, r, params.guided_eps, std::clamp(r / 2, 1, 4));
-        // GrabCut's hard mask, upsampled, leaves a wide soft band where the (busy) wall shows
-        // through; steepen it so the old wall does not ring the hair as a halo.
-        if (out.used_grabcut) out.alpha = (out.alpha - 0.3) * 2.5;
-        cv::min(cv::max(out.alpha, 0.0), 1.0, out.alpha);
-    } else {
-        out.alpha = alpha;
+    out.wall_scale = double(wall_small_bgr.cols) / full_cols;
+    out.small_bgr = w.small;
+    out.small_lab = w.lab;
+}
+
+// 4. Back to full size, edges refined on the full image's luminance.
+cv::Mat refine_edges(const cv::Mat& bgr, const cv::Mat& alpha, double s, bool used_grabcut, const MatteParams& params) {
+    if (s >= 1.0) return alpha;  // the working copy was the image itself
+    cv::Mat full;
+    cv::resize(alpha, full, bgr.size(), 0, 0, cv::INTER_LINEAR);
+    cv::Mat grey;
+    cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
+    const int r = std::max(params.guided_radius, int(std::lround(2.0 / s)));
+    // Subsample the filter's coefficients by up to 4, keeping at least a 2 px radius there.
+    full = fast_guided_filter(grey, full, r, params.guided_eps, std::clamp(r / 2, 1, 4));
+    // GrabCut's hard mask, upsampled, leaves a wide soft band where the (busy) wall shows
+    // through; steepen it so the old wall does not ring the hair as a halo.
+    if (used_grabcut) full = (full - 0.3) * 2.5;
+    cv::min(cv::max(full, 0.0), 1.0, full);
+    return full;
+}
+
+// The face stays person after the edge refinement too (the guided filter follows
+// luminance, and a forehead as light as the wall would fade). A 2 px ramp outside the
+// hull keeps its edge soft where the matte around it is weaker.
+void keep_face(cv::Mat& alpha, const Face& face, double forehead_lift) {
+    auto full_hull = face_hull(face, 1.0, forehead_lift);
+    const cv::Rect roi = (cv::boundingRect(full_hull) + cv::Size(8, 8) - cv::Point(4, 4)) & cv::Rect({}, alpha.size());
+    if (roi.empty()) return;
+    for (auto& p : full_hull) p -= roi.tl();
+    cv::Mat face_mask(roi.size(), CV_32F, cv::Scalar(0)), ramp;
+    cv::fillConvexPoly(face_mask, full_hull, cv::Scalar(1.0));
+    cv::dilate(face_mask, ramp, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
+    cv::GaussianBlur(ramp, ramp, {5, 5}, 1.0);
+    cv::Mat a = alpha(roi);
+    cv::max(a, cv::max(face_mask, ramp), a);
+}
+
+}  // namespace
+
+// [SECTION] Matte
+
+PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const MatteParams& params) {
+    CV_Assert(bgr.type() == CV_8UC3 && !bgr.empty());
+    PersonMatte out;
+    const WorkingImage w = working_copy(bgr, face, params.work_long_side);
+    const cv::Mat env = person_envelope(w.lab.size(), w.g);
+
+    const std::vector<wall::Sample> samples = wall_samples(w.lab, env, w.g);
+    const wall::Fit fit = wall::fit_robust(samples);
+    record_wall_fit(fit, samples.size(), out);
+    const wall::Image model = wall::evaluate(fit.coef, env);
+    out.wall_gradient = model.gradient;
+
+    const auto hull = face_hull(face, w.s, params.forehead_lift);
+    ColourMatte colour = alpha_from_distance(w.lab, model.lab, out.wall_noise, hull);
+    fill_holes(colour.alpha, kept_components(colour.alpha, env, hull));
+    cv::Mat alpha = colour.alpha;
+    if (needs_grabcut(alpha, face, w, out.wall_noise, params.max_wall_noise)) {
+        alpha = grabcut_matte(w.small, alpha, env, hull, w.g, params.grabcut_long_side);
+        out.used_grabcut = true;
     }
-    // The face stays person after the edge refinement too (the guided filter follows
-    // luminance, and a forehead as light as the wall would fade). A 2 px ramp outside the
-    // hull keeps its edge soft where the matte around it is weaker.
-    auto full_hull = face_hull(face, 1.0, params.forehead_lift);
-    const cv::Rect roi = (cv::boundingRect(full_hull) + cv::Size(8, 8) - cv::Point(4, 4)) & cv::Rect({}, out.alpha.size());
-    if (!roi.empty()) {
-        for (auto& p : full_hull) p -= roi.tl();
-        cv::Mat face_mask(roi.size(), CV_32F, cv::Scalar(0)), ramp;
-        cv::fillConvexPoly(face_mask, full_hull, cv::Scalar(1.0));
-        cv::dilate(face_mask, ramp, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
-        cv::GaussianBlur(ramp, ramp, {5, 5}, 1.0);
-        cv::Mat a = out.alpha(roi);
-        cv::max(a, cv::max(face_mask, ramp), a);
-    }
+
+    keep_wall(out, w, model.lab, env, colour.dist, bgr.cols);
+    out.alpha = refine_edges(bgr, alpha, w.s, out.used_grabcut, params);
+    keep_face(out.alpha, face, params.forehead_lift);
     return out;
 }
 
