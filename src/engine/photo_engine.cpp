@@ -89,8 +89,11 @@ static auto guarded(const char* stage, F&& f) -> decltype(f()) {
 Result<StandardizeOutcome> PhotoEngine::process(std::span<const std::uint8_t> bytes) const {
     auto d = decode(bytes, false);  // decode_image turns every exception into an Error
     if (!d) return d.error();
-    // The size the file stores (before EXIF orientation), as the platform will measure it.
-    const bool final_size = d->facts.width == cfg_.spec.width && d->facts.height == cfg_.spec.height;
+    // The size the file stores (before EXIF orientation), as the platform will measure it. Only
+    // a JPEG can be the final file: a PNG or WebP at that size is converted (standardized), so
+    // the student is not sent back for a format the engine can fix.
+    const bool final_size = d->facts.format == ImageFormat::Jpeg && d->facts.width == cfg_.spec.width &&
+                            d->facts.height == cfg_.spec.height;
     if (!final_size) return guarded("standardize", [&] { return standardize(std::move(d).value()); });
     // A final file is judged at full size. The analysis-size decode is full size whenever
     // analysis_long_side is 0 or at least the spec's long side (the shipped settings: 1600);

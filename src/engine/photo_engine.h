@@ -1,7 +1,7 @@
 // PhotoEngine: the whole engine behind one object. Turns the bytes of a phone photo into a
 // spec photo plus the automated checks, or checks a photo that is already standardized.
 //
-//   process()  the entry point for a new photo: decodes it once, then judges a file already
+//   process()  the entry point for a new photo: decodes it once, then judges a JPEG already
 //              at the spec's pixel size as it is, and standardizes anything else
 //   analyze()  decode -> working image -> faces + landmarks -> person matte -> crown
 //              (no face upright: a larger copy, then the photo turned; see analysis.h)
@@ -37,7 +37,7 @@ struct EngineConfig {
 };
 
 struct StandardizeOutcome {
-    // True when the file already had the spec's pixel size (as stored, e.g. 480x640) and was
+    // True when the file was a JPEG already at the spec's pixel size (as stored, 480x640) and was
     // judged as it is: nothing resized or re-rendered, and `photo` (when a face was found) is
     // the file itself, its bytes the input bytes. False when the photo was standardized.
     bool judged_as_final = false;
@@ -55,8 +55,8 @@ public:
     const EngineConfig& config() const { return cfg_; }
 
     // The one way in for a new photo. Decodes the bytes once and decides from the size the
-    // file stores: at the spec's pixel size (spec.width x spec.height, e.g. 480x640 from the
-    // platform) it is judged as the final file (no resizing; the "rendered photo" is the file
+    // file stores: a JPEG at the spec's pixel size (spec.width x spec.height, e.g. 480x640 from
+    // the platform) is judged as the final file (no resizing; the "rendered photo" is the file
     // itself, so every check judges it; judged_as_final); anything else is analysed, planned,
     // rendered and checked. Fails only on undecodable input; a photo that cannot meet the spec
     // (or a final-size file with no face) comes back with spec_error set and the checks that

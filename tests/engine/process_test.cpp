@@ -104,9 +104,10 @@ TEST(Process, OtherSizesAreStandardized) {
     EXPECT_FALSE(t->judged_as_final);
 }
 
-TEST(Process, TheSizeDecidesNotTheFormat) {
+TEST(Process, OnlyAJpegCanBeTheFinalFile) {
     const auto& E = test::shared_engine();
-    // The spec photo as a PNG: judged as it is, and the file checks say it is no JPEG.
+    // The spec photo as a PNG: CHSI takes JPEG, so it is converted (standardized), not judged
+    // as it is and sent back for its format.
     cv::Mat pixels;
     {
         auto d = decode_image(spec_photo());
@@ -116,10 +117,10 @@ TEST(Process, TheSizeDecidesNotTheFormat) {
     const auto final_png = test::encode_png(pixels);
     auto o = E.process(final_png);
     ASSERT_TRUE(o) << o.error().message;
-    EXPECT_TRUE(o->judged_as_final);
+    EXPECT_FALSE(o->judged_as_final);
     ASSERT_TRUE(o->photo.has_value());
-    EXPECT_TRUE(o->photo->jpeg.bytes == final_png);
-    EXPECT_EQ(test::find_check(o->checks, "file_format").verdict, Verdict::Fail);
+    EXPECT_FALSE(o->photo->jpeg.bytes == final_png);
+    EXPECT_EQ(test::find_check(o->checks, "file_format").verdict, Verdict::Pass);
 
     // A final-size file with no face: judged as it is, no photo, and the reason.
     const cv::Mat grey(E.config().spec.height, E.config().spec.width, CV_8UC3, cv::Scalar(200, 200, 200));

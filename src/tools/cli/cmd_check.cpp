@@ -1,5 +1,5 @@
 // photodesk-cli check: every automated check on one photo, as JSON or drawn as an overlay.
-// A photo already at the spec's pixel size is judged as it is; any other photo is first
+// A JPEG already at the spec's pixel size is judged as it is; any other photo is first
 // standardized in memory, and the checks judge both the original and the result.
 #include <iostream>
 

@@ -1,6 +1,6 @@
 // photodesk-cli standardize: one photo to OUT.jpg (+ report), or many to a folder with a
 // progress bar and a summary of failures. Models are loaded once per process.
-// A photo already at the spec's pixel size is judged as it is and written through unchanged
+// A JPEG already at the spec's pixel size is judged as it is and written through unchanged
 // (as the server keeps it), with its report; stderr says so.
 #include <atomic>
 #include <cstdio>
