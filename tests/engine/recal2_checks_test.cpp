@@ -130,8 +130,8 @@ TEST(Recal2Noise, ColourNoiseOnALargePhotoIsFlagged) {
     cv::Mat large;
     cv::resize(test::load_bgr(shared_portrait(name).string()), large, cv::Size(), 4.5, 4.5, cv::INTER_CUBIC);  // 9 MP
     const test::Photo p = test::analyse_photo(name, large);
-    const CheckResult& clean = test::find_check(checks_of(p.bgr), "noise");
+    const CheckResult clean = test::find_check(checks_of(p.bgr), "noise");  // a copy: the list is a temporary
     EXPECT_EQ(clean.verdict, Verdict::Pass) << clean.value << " " << clean.detail;
-    const CheckResult& noisy = test::find_check(checks_of(test::add_noise(p, 12, 7)), "noise");
+    const CheckResult noisy = test::find_check(checks_of(test::add_noise(p, 12, 7)), "noise");
     EXPECT_TRUE(noisy.verdict == Verdict::Warn || noisy.verdict == Verdict::Fail) << noisy.value << " " << noisy.detail;
 }
