@@ -144,7 +144,8 @@ Result<std::vector<ConfiguredCheck>> configure_checks(const domain::CheckSetting
         if (it->second.enabled) out.push_back({&def, it->second.reason, std::move(run)});
     }
     const auto& cat = check_catalogue();
-    for (const auto& [id, cfg] : settings) {
+    for (const auto& entry : settings) {
+        const std::string& id = entry.first;  // not a structured binding: clang 14 cannot capture one
         if (std::none_of(cat.begin(), cat.end(), [&](const CheckDef& d) { return id == d.id; })) {
             return make_error(ErrorCode::ConfigInvalid, "checks.toml: unknown check 'checks." + id + "'");
         }
