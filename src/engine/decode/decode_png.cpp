@@ -8,7 +8,10 @@
 #include <png.h>
 
 #include <csetjmp>
+#include <cstdint>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -127,11 +130,35 @@ Error png_failure(const PngState& st, const char* stage) {
     return make_error(ErrorCode::Corrupt, std::string("PNG ") + stage + " is malformed: " + msg);
 }
 
+// The chunk lengths, checked against the bytes we hold before libpng sees them: libpng sizes
+// its read buffer from a chunk's declared length, so a 139-byte file whose tEXt chunk claims
+// 1.7 GB made it allocate (and touch) 1.7 GB before noticing the data ends (found by fuzzing).
+// Every chunk up to IEND must fit in the file.
+std::optional<Error> check_chunk_lengths(std::span<const std::uint8_t> bytes) {
+    std::size_t pos = 8;  // after the signature (the sniffer has matched it)
+    while (pos + 8 <= bytes.size()) {
+        const std::uint32_t len = std::uint32_t(bytes[pos]) << 24 | std::uint32_t(bytes[pos + 1]) << 16 |
+                                  std::uint32_t(bytes[pos + 2]) << 8 | std::uint32_t(bytes[pos + 3]);
+        const std::string type(reinterpret_cast<const char*>(bytes.data() + pos + 4), 4);
+        const std::size_t left = bytes.size() - (pos + 8);
+        if (std::size_t(len) + 4 > left) {
+            return make_error(ErrorCode::Truncated,
+                              "PNG data ends early (" + std::to_string(bytes.size()) + " bytes: chunk '" +
+                                  detail::one_line(type) + "' at byte " + std::to_string(pos) + " declares " +
+                                  std::to_string(len) + " bytes, " + std::to_string(left < 4 ? 0 : left - 4) + " follow)");
+        }
+        if (type == "IEND") return std::nullopt;
+        pos += 8 + std::size_t(len) + 4;
+    }
+    return std::nullopt;  // no IEND: libpng reports where the data ends
+}
+
 }  // namespace
 
 namespace detail {
 
 Result<DecodedImage> decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& opt) {
+    if (auto err = check_chunk_lengths(bytes)) return *err;
     PngState st;
     st.data = bytes.data();
     st.size = bytes.size();

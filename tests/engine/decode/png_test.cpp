@@ -223,3 +223,20 @@ TEST(DecodePng, DamagedIdatIsCorrupt) {
 
 }  // namespace
 }  // namespace pd::test::decode
+
+// Found by fuzz_decode: 139 bytes whose chunk lengths lie (one claims 1.7 GB). libpng sized a
+// read buffer from the claim and the process took 1.8 GB before failing; now the lengths are
+// checked against the file first and the error names the chunk.
+TEST(DecodePng, ChunkLongerThanTheFileIsRefusedBeforeLibpngReadsIt) {
+    std::vector<std::uint8_t> png = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a,
+                                     0x00, 0x00, 0x00, 0x0d, 'I', 'H', 'D', 'R',  // IHDR, 13 bytes
+                                     0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x0a, 0x08, 0x02, 0x00, 0x00, 0x00,
+                                     0x02, 0x50, 0x58, 0xea,  // its CRC
+                                     0x69, 0x65, 0x6c, 0x01, 't', 'E', 'X', 't',  // claims 1,768,254,465 bytes
+                                     'd', 'a', 't', 'e'};
+    auto r = pd::engine::decode_image(png);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, pd::ErrorCode::Truncated);
+    EXPECT_NE(r.error().message.find("chunk 'tEXt'"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("1768254465"), std::string::npos) << r.error().message;
+}
