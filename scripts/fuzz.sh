@@ -22,7 +22,10 @@ for t in $targets; do
   ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1 \
     "build/fuzz/fuzz/$t" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=262144 \
     -print_final_stats=1 "$corpus" "$seeds" 2>&1 | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|Done)" || true
-  if ls crash-* leak-* timeout-* oom-* >/dev/null 2>&1; then
-    echo "fuzz: $t found a failing input:" >&2; ls crash-* leak-* timeout-* oom-* >&2; exit 1
+  # Any one kind is a failure (`ls a* b*` fails when one pattern matches nothing, so it only
+  # caught a run that left all four kinds: an out-of-memory input went unreported).
+  found=$(ls -d crash-* leak-* timeout-* oom-* 2>/dev/null || true)
+  if [ -n "$found" ]; then
+    echo "fuzz: $t found a failing input:" >&2; echo "$found" >&2; exit 1
   fi
 done
