@@ -165,12 +165,12 @@ TEST(CheckRegistry, EngineRefusesInvalidSettings) {
 
 TEST(CheckRegistry, CreateRefusesAMisspeltParameterNamingTheCheckAndBothKeys) {
     // The loader takes any identifier as a parameter name; the check's reader does not.
-    const auto s = repo_settings_with("warn_sigma = 3.0", "warn_sigam = 3.0");
+    const auto s = repo_settings_with("warn_sigma = 2.2", "warn_sigam = 2.2");
     auto e = create_with(s);
     ASSERT_FALSE(e);
     EXPECT_EQ(e.error().code, ErrorCode::ConfigInvalid);
     // The typo itself is named (not only the key it left missing), with the keys noise takes.
-    EXPECT_EQ(e.error().message, "checks.toml: unknown key 'checks.noise.warn_sigam' (noise takes warn_sigma, fail_sigma, chroma_weight)");
+    EXPECT_EQ(e.error().message, "checks.toml: unknown key 'checks.noise.warn_sigam' (noise takes warn_sigma, fail_sigma, chroma_weight, blocks_across, block_percentile)");
 
     // Also when the check is switched off: it would fail the day it is switched back on.
     auto off = s;

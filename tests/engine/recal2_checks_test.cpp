@@ -135,3 +135,32 @@ TEST(Recal2Noise, ColourNoiseOnALargePhotoIsFlagged) {
     const CheckResult noisy = test::find_check(checks_of(test::add_noise(p, 12, 7)), "noise");
     EXPECT_TRUE(noisy.verdict == Verdict::Warn || noisy.verdict == Verdict::Fail) << noisy.value << " " << noisy.detail;
 }
+
+// noise: the grey is read from the skin's quietest blocks. Grain added to the grey on part of the
+// face only (the middle third across, like the pores of a nose and forehead in a sharp photo)
+// is skin texture, not sensor noise, and passes; the same grain over the whole face and beyond
+// is flagged.
+TEST(Recal2Noise, GrainOnPartOfTheSkinIsTextureNotNoise) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    const char* name = "man-suit-plain-bg.jpg";
+    const test::Photo p = test::analyse_photo(name, test::load_bgr(shared_portrait(name).string()));
+    const cv::Rect face = cv::Rect(p.face.box) & cv::Rect(0, 0, p.bgr.cols, p.bgr.rows);
+    const auto grain_on = [&](const cv::Rect& where) {
+        cv::Mat grey_grain(where.size(), CV_32F), out;
+        cv::RNG rng(11);
+        rng.fill(grey_grain, cv::RNG::NORMAL, 0.0, 12.0);
+        cv::Mat grain3;
+        cv::merge(std::vector<cv::Mat>{grey_grain, grey_grain, grey_grain}, grain3);  // the same in every channel: grey only
+        p.bgr.convertTo(out, CV_32FC3);
+        out(where) += grain3;
+        out.convertTo(out, CV_8UC3);
+        return out;
+    };
+    const cv::Rect middle_third(face.x + face.width / 3, face.y, face.width / 3, face.height);
+    const CheckResult part = test::find_check(checks_of(grain_on(middle_third)), "noise");
+    EXPECT_EQ(part.verdict, Verdict::Pass) << part.value << " " << part.detail;
+    const cv::Rect everywhere = cv::Rect(face.x - face.width / 2, face.y - face.height / 2, 2 * face.width, 2 * face.height) &
+                                cv::Rect(0, 0, p.bgr.cols, p.bgr.rows);
+    const CheckResult all = test::find_check(checks_of(grain_on(everywhere)), "noise");
+    EXPECT_TRUE(all.verdict == Verdict::Warn || all.verdict == Verdict::Fail) << all.value << " " << all.detail;
+}

@@ -164,18 +164,47 @@ static void sharpness(const CheckContext& c, const SharpnessParams& p, CheckResu
 struct NoiseParams {
     double warn_sigma, fail_sigma;  // grey levels
     double chroma_weight;           // colour-difference sigma counts this many times
+    int blocks_across;              // the grey is estimated per block, this many across the face
+    double block_percentile;        // ... and read at this percentile of the blocks
     static NoiseParams read(ParamReader& in) {
         return {.warn_sigma = in.number("warn_sigma"), .fail_sigma = in.number("fail_sigma"),
-                .chroma_weight = in.number("chroma_weight")};
+                .chroma_weight = in.number("chroma_weight"),
+                .blocks_across = static_cast<int>(in.number("blocks_across")),
+                .block_percentile = in.number("block_percentile")};
     }
 };
+
+namespace {
+// Immerkaer's sigma from a response's mean absolute value.
+double immerkaer_sigma(double mean_abs_response) { return std::sqrt(3.14159265358979 / 2.0) * mean_abs_response / 6.0; }
+
+// The grey's noise, block by block over the smooth skin, read at a low percentile of the blocks:
+// a sensor's noise is in every block, skin texture (pores, stubble, make-up) only in some, so
+// the quietest blocks measure the noise and not the skin. Falls back to the whole mask when
+// fewer than four blocks are mostly smooth skin.
+double blockwise_sigma(const cv::Mat& response, const cv::Mat& smooth, int blocks_across, double percentile) {
+    const cv::Mat abs_response = cv::abs(response);
+    const int side = std::max(8, response.cols / std::max(1, blocks_across));
+    std::vector<double> sigmas;
+    for (int y = 0; y + side <= response.rows; y += side)
+        for (int x = 0; x + side <= response.cols; x += side) {
+            const cv::Rect block(x, y, side, side);
+            if (2 * cv::countNonZero(smooth(block)) < side * side) continue;
+            sigmas.push_back(immerkaer_sigma(cv::mean(abs_response(block), smooth(block))[0]));
+        }
+    if (sigmas.size() < 4) return immerkaer_sigma(cv::mean(abs_response, smooth)[0]);
+    const auto k = static_cast<size_t>(percentile / 100.0 * static_cast<double>(sigmas.size() - 1) + 0.5);
+    std::nth_element(sigmas.begin(), sigmas.begin() + static_cast<std::ptrdiff_t>(k), sigmas.end());
+    return sigmas[k];
+}
+}  // namespace
 
 static void noise(const CheckContext& c, const NoiseParams& p, CheckResult& r) {
     r.unit = "grey levels";
     r.threshold = "warn > " + fmt_num(p.warn_sigma) + ", fail > " + fmt_num(p.fail_sigma);
     if (!c.has_face) return not_assessable(r, "no face found");
-    // Immerkaer (1996): a Laplacian-difference mask blind to linear ramps, averaged over the
-    // smooth parts of the skin, on the source pixels.
+    // Immerkaer (1996): a Laplacian-difference mask blind to linear ramps, over the smooth parts
+    // of the skin, on the source pixels.
     // Only the face box is filtered: the skin is all inside it.
     const cv::Rect roi = face_roi(c);
     cv::Mat f;
@@ -191,10 +220,8 @@ static void noise(const CheckContext& c, const NoiseParams& p, CheckResult& r) {
     cv::Mat smooth = skin_mask & (mag <= edge_cut);
     const int n = cv::countNonZero(smooth);
     if (n < 100) return not_assessable(r, "too little smooth skin to measure noise on");
-    const auto immerkaer = [&](const cv::Mat& response) {
-        return std::sqrt(3.14159265358979 / 2.0) * cv::mean(cv::abs(response), smooth)[0] / 6.0;
-    };
-    const double luma = immerkaer(resp);
+    const auto immerkaer = [&](const cv::Mat& response) { return immerkaer_sigma(cv::mean(cv::abs(response), smooth)[0]); };
+    const double luma = blockwise_sigma(resp, smooth, p.blocks_across, p.block_percentile);
     // Colour noise, on the same smooth skin: R-G and B-G. A sensor's noise is independent per
     // channel, so it shows in the colour differences at least as strongly as in the grey, and
     // JPEG's colour subsampling keeps a clean photo's colour differences smooth.
@@ -208,7 +235,7 @@ static void noise(const CheckContext& c, const NoiseParams& p, CheckResult& r) {
     const double chroma = 0.5 * (immerkaer(r_rg) + immerkaer(r_bg));
     r.value = std::max(luma, p.chroma_weight * chroma);
     r.verdict = grade_high(r.value, p.warn_sigma, p.fail_sigma);
-    r.detail = "noise sigma estimated on smooth skin: grey " + fmt_num(luma, 2) + ", colour differences " + fmt_num(chroma, 2);
+    r.detail = "noise sigma estimated on smooth skin: grey " + fmt_num(luma, 2) + " (its quietest blocks), colour differences " + fmt_num(chroma, 2);
     r.geometry.space = Space::Original;
     r.geometry.map = cv::Mat::zeros(c.work_grey.size(), CV_8U);
     smooth.copyTo(r.geometry.map(roi));
