@@ -1,8 +1,9 @@
 // Issue 8's rebuilt measures for `exposure` and `blue_clothing`, on real portraits:
 // - blue clothing of any shade is flagged (not only the background's light blue), while a
 //   black suit that is faintly bluish is not;
-// - exposure is judged on the frame's tonal range, so a darker skin tone on the same photo
-//   does not move its verdict, and an over-exposed photo is flagged.
+// - exposure is judged on the frame's tonal range and the skin's highlights, so a darker skin
+//   tone on the same photo does not move its verdict, light hair is not over-exposure, and an
+//   over-exposed photo is flagged.
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -119,5 +120,37 @@ TEST(RecalChecks, OverAndUnderExposedFramesAreFlagged) {
             const CheckResult r = run_check(test::expose(p, ev), "exposure");
             EXPECT_TRUE(flagged(r.verdict)) << ev << " EV: " << r.value << " " << r.detail;
         }
+    }
+}
+
+// Light hair is not over-exposure: the bright end is read on the skin, not on the whole head.
+// The hair (the matte above the chin, outside the face hull grown by a tenth of the face width)
+// turned silver-white; on the head's bright end (hair included) this read as too bright.
+TEST(RecalChecks, SilverHairIsNotOverExposure) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    for (const char* name : kPortraits) {
+        SCOPED_TRACE(name);
+        const test::Photo p = portrait(name);
+        std::vector<cv::Point> pts;
+        for (const auto& q : p.face.points) pts.emplace_back(cvRound(q.x), cvRound(q.y));
+        std::vector<cv::Point> hull;
+        cv::convexHull(pts, hull);
+        cv::Mat face = cv::Mat::zeros(p.bgr.size(), CV_8U);
+        cv::fillConvexPoly(face, hull, 255);
+        const int grow = std::max(1, cvRound(0.1 * p.face.box.width));
+        cv::dilate(face, face, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * grow + 1, 2 * grow + 1)));
+        const int chin = cvRound(p.face.box.y + p.face.box.height);
+        cv::Mat silver = p.bgr.clone();
+        int painted = 0;
+        for (int y = 0; y < std::min(chin, silver.rows); ++y)
+            for (int x = 0; x < silver.cols; ++x)
+                if (p.alpha.at<float>(y, x) > 0.5f && !face.at<uchar>(y, x)) {
+                    auto& px = silver.at<cv::Vec3b>(y, x);
+                    for (int c = 0; c < 3; ++c) px[c] = cv::saturate_cast<uchar>(0.1 * px[c] + 0.9 * 255);
+                    ++painted;
+                }
+        ASSERT_GT(painted, p.face.box.area() / 4) << "no hair painted";
+        const CheckResult r = run_check(silver, "exposure");
+        EXPECT_EQ(r.verdict, Verdict::Pass) << r.value << " " << r.detail;
     }
 }

@@ -33,16 +33,16 @@ cv::Rect face_roi(const CheckContext& c) {
 struct ExposureParams {
     double high_percentile;                       // of the frame's L*: its brightest tones
     double dark_warn_high_l, dark_fail_high_l;    // ... below these: too dark
-    double head_percentile;                       // of the head's L*: its bright end
-    double bright_warn_head_l, bright_fail_head_l;  // ... above these: too bright
+    double skin_percentile;                       // of the skin's L*: its highlights
+    double bright_warn_skin_l, bright_fail_skin_l;  // ... above these: too bright
     double skin_warn_high, skin_fail_high;        // median skin L* above these: too bright
     static ExposureParams read(ParamReader& in) {
         return {.high_percentile = in.number("high_percentile"),
                 .dark_warn_high_l = in.number("dark_warn_high_l"),
                 .dark_fail_high_l = in.number("dark_fail_high_l"),
-                .head_percentile = in.number("head_percentile"),
-                .bright_warn_head_l = in.number("bright_warn_head_l"),
-                .bright_fail_head_l = in.number("bright_fail_head_l"),
+                .skin_percentile = in.number("skin_percentile"),
+                .bright_warn_skin_l = in.number("bright_warn_skin_l"),
+                .bright_fail_skin_l = in.number("bright_fail_skin_l"),
                 .skin_warn_high = in.number("skin_warn_high"),
                 .skin_fail_high = in.number("skin_fail_high")};
     }
@@ -50,12 +50,12 @@ struct ExposureParams {
 
 static void exposure(const CheckContext& c, const ExposureParams& p, CheckResult& r) {
     r.unit = "L*";
-    const double hi_q = p.high_percentile / 100.0, pq = p.head_percentile / 100.0;
+    const double hi_q = p.high_percentile / 100.0, pq = p.skin_percentile / 100.0;
     const double dw = p.dark_warn_high_l, df = p.dark_fail_high_l;
-    const double bw = p.bright_warn_head_l, bf = p.bright_fail_head_l;
+    const double bw = p.bright_warn_skin_l, bf = p.bright_fail_skin_l;
     const double sw = p.skin_warn_high, sf = p.skin_fail_high;
     r.threshold = "too dark: frame p" + fmt_num(100 * hi_q, 0) + " L* warn < " + fmt_num(dw, 0) + ", fail < " + fmt_num(df, 0) +
-                  "; too bright: head p" + fmt_num(100 * pq, 0) + " L* warn > " + fmt_num(bw, 0) + ", fail > " + fmt_num(bf, 1) +
+                  "; too bright: skin p" + fmt_num(100 * pq, 0) + " L* warn > " + fmt_num(bw, 0) + ", fail > " + fmt_num(bf, 1) +
                   " or median skin L* warn > " + fmt_num(sw, 0) + ", fail > " + fmt_num(sf, 0);
     if (!c.has_face) return not_assessable(r, "no face found");
     // Issue 8: judged on tonal range rather than on the median skin lightness, which depends on
@@ -63,39 +63,35 @@ static void exposure(const CheckContext& c, const ExposureParams& p, CheckResult
     // judges photos that could not be cropped to the spec.
     // - Too dark: the frame's brightest tones (the white wall, a shirt, highlights) sink with
     //   under-exposure whatever the skin tone.
-    // - Too bright: the head's bright end (skin highlights, forehead, light hair) piles up at
-    //   white; this can miss an over-exposed dark skin but never flags one that is not;
-    //   the median skin lightness is kept as a second, one-sided opinion: a high one is
-    //   over-exposure for every skin tone, while a low one may just be a darker skin.
+    // - Too bright: the skin's highlights (forehead, nose, cheekbones) pile up at white; hair is
+    //   left out (silver or blond hair is light on a well-exposed photo). This can miss an
+    //   over-exposed dark skin but never flags one that is not; the median skin lightness is
+    //   kept as a second, one-sided opinion: a high one is over-exposure for every skin tone,
+    //   while a low one may just be a darker skin.
     const SourceAnalysis& a = c.in.source;
     if (c.overview_lab.empty()) return not_assessable(r, "no person matte");
     const cv::Mat L = channel(c.overview_lab, 0);  // percentiles need no detail
     const double frame_hi = masked_percentile(L, cv::Mat(L.size(), CV_8U, cv::Scalar(255)), hi_q);
-    // The head: the matte above the chin. Below it a white shirt would read as clipped on a
-    // well-exposed photo.
-    cv::Mat head = c.overview_alpha > 0.5f;
-    const double k = c.overview_scale;
-    const int chin = std::clamp(int(std::lround(k * a.subject().points[lm::kChin].y)), 0, head.rows);
-    head.rowRange(chin, head.rows).setTo(0);
-    const double head_hi = cv::countNonZero(head) >= 100 ? masked_percentile(L, head, pq) : 0.0;
     const cv::Rect roi = face_roi(c);
     cv::Mat sf32, slab;
     a.working(roi).convertTo(sf32, CV_32FC3, 1.0 / 255.0);
     cv::cvtColor(sf32, slab, cv::COLOR_BGR2Lab);
-    const double skin = masked_percentile(channel(slab, 0), c.work.skin(roi), 0.5);
+    const cv::Mat skin_l = channel(slab, 0);
+    const double skin = masked_percentile(skin_l, c.work.skin(roi), 0.5);
+    const double skin_hi = masked_percentile(skin_l, c.work.skin(roi), pq);
 
     const Verdict dark = grade_low(frame_hi, dw, df);
-    const Verdict bright = std::max(grade_high(head_hi, bw, bf), grade_high(skin, sw, sf));
-    const std::string range = "frame p" + fmt_num(100 * hi_q, 0) + " L* " + fmt_num(frame_hi, 0) + ", head p" +
-                              fmt_num(100 * pq, 0) + " L* " + fmt_num(head_hi, 0) + ", median skin L* " + fmt_num(skin, 0);
+    const Verdict bright = std::max(grade_high(skin_hi, bw, bf), grade_high(skin, sw, sf));
+    const std::string range = "frame p" + fmt_num(100 * hi_q, 0) + " L* " + fmt_num(frame_hi, 0) + ", skin p" +
+                              fmt_num(100 * pq, 0) + " L* " + fmt_num(skin_hi, 0) + ", median skin L* " + fmt_num(skin, 0);
     if (dark != Verdict::Pass && dark >= bright) {
         r.value = frame_hi;
         r.verdict = dark;
         r.detail = "too dark: the frame's brightest tones are grey (" + range + ")";
     } else {
-        r.value = head_hi;
+        r.value = skin_hi;
         r.verdict = bright;
-        r.detail = (bright != Verdict::Pass ? "too bright: the head's light tones clip (" : "tonal range (") + range + ")";
+        r.detail = (bright != Verdict::Pass ? "too bright: the skin's highlights clip (" : "tonal range (") + range + ")";
     }
     r.geometry.space = Space::Original;
 }
