@@ -6,7 +6,7 @@
 //            cascade = "/usr/share/opencv4/...xml", cascade_long_side = 512,
 //            cascade_min_face_px = 30, cascade_max_face_px = 120, cascade_scale_step = 1.2,
 //            cascade_min_neighbours = 5 (0 = no cascade)
-//   [matte]  matte_long_side = 320, forehead_lift = 0.36
+//   [matte]  matte_long_side = 320, forehead_lift = 0.36, local_wall_sigma = 2
 // Every value is a positive integer; min_face_px must be below detect_long_side.
 #include "config/config.h"
 #include "config/toml_reader.h"
@@ -54,9 +54,10 @@ Result<domain::EngineSettings> parse_engine_settings(std::string_view toml_text,
         s.cascade_min_neighbours = face.int_in("cascade_min_neighbours", 0, 100);
 
         const Node matte = root.table("matte");
-        matte.allow_only({"matte_long_side", "forehead_lift"});
+        matte.allow_only({"matte_long_side", "forehead_lift", "local_wall_sigma"});
         s.matte_long_side = matte.positive_int("matte_long_side");
         s.forehead_lift = matte.number_in("forehead_lift", 0.0, 0.6);
+        s.local_wall_sigma = matte.number_in("local_wall_sigma", 0.0, 20.0);
     });
     if (!status) return status.error();
     return s;

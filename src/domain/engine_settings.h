@@ -36,6 +36,8 @@ struct EngineSettings {
     int matte_long_side = 0;           // the matte is computed at this size then refined
     double forehead_lift = 0;          // the face hull reaches this x face width above the brows:
                                        // always person, whatever its colour
+    double local_wall_sigma = 0;       // the backdrop behind an edge is read from the backdrop around
+                                       // it within this Gaussian sigma (matte px; 0 = the smooth model)
 };
 
 }  // namespace pd::domain

@@ -48,6 +48,7 @@ cascade_min_neighbours = 4
 [matte]
 matte_long_side = 320
 forehead_lift = 0.36
+local_wall_sigma = 2
 )";
 
 Result<domain::EngineSettings> parse_with(std::string_view from, std::string_view to) {

@@ -1,5 +1,5 @@
 // The person matte on real photos (the engine's own face and landmarks), and the crown finder
-// on hand-made alpha maps.
+// on hand-made alpha maps, and the backdrop the renderer takes out of the edge.
 #include <cmath>
 #include <filesystem>
 
@@ -8,6 +8,7 @@
 
 #include "engine/engine_fixture.h"
 #include "engine/matte/person_matte.h"
+#include "engine/matte/wall_model.h"
 #include "support/test_support.h"
 
 using namespace pd;
@@ -191,4 +192,27 @@ TEST(Matte, CrownLooksOnlyAtTheHeadsColumns) {
     const int crown = find_crown_row(a, f);
     EXPECT_GE(crown, 120);
     EXPECT_LE(crown, 124);
+}
+
+// The backdrop behind the person's edge is the backdrop seen around it, not the smooth model:
+// a person (a disc) in front of a backdrop dark on the left and near-white on the right, with a
+// model of mid-grey (what a smooth fit would make of the two halves). At the disc's edge the
+// left reads dark and the right near-white; at its centre, far from any backdrop, the model.
+TEST(Matte, BackdropBehindTheEdgeIsTheOneAroundIt) {
+    const cv::Size size(160, 120);
+    cv::Mat bgr(size, CV_8UC3, cv::Scalar(30, 30, 30));
+    bgr.colRange(80, 160).setTo(cv::Scalar(240, 240, 240));
+    cv::Mat alpha(size, CV_32F, cv::Scalar(0));
+    cv::circle(alpha, {80, 60}, 40, cv::Scalar(1.0), cv::FILLED);
+    cv::circle(bgr, {80, 60}, 40, cv::Scalar(40, 60, 120), cv::FILLED);  // the person: brown
+    const cv::Mat model(size, CV_32FC3, cv::Scalar(135, 135, 135));
+    const cv::Mat behind = wall::local_backdrop(bgr, alpha, model, 2.0);
+    ASSERT_EQ(behind.size(), size);
+    ASSERT_EQ(behind.type(), CV_32FC3);
+    EXPECT_NEAR(behind.at<cv::Vec3f>(60, 40)[1], 30, 8);    // left edge of the disc
+    EXPECT_NEAR(behind.at<cv::Vec3f>(60, 120)[1], 240, 8);  // right edge
+    EXPECT_NEAR(behind.at<cv::Vec3f>(60, 80)[1], 135, 1);   // centre: the model
+    // Far from the person it is the backdrop (the model, a 2 % prior, pulls it by 2 levels).
+    EXPECT_NEAR(behind.at<cv::Vec3f>(5, 5)[1], 30, 3);
+    EXPECT_NEAR(behind.at<cv::Vec3f>(5, 155)[1], 240, 3);
 }

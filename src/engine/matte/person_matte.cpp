@@ -265,15 +265,16 @@ bool needs_grabcut(const cv::Mat& alpha, const Face& face, const WorkingImage& w
     return wall_noise > max_wall_noise || !crown_plausible;
 }
 
-// What the checks and the renderer read from the matte besides alpha: the wall model and the
-// working image, at the small size (the wall is smooth, so that is enough).
+// What the checks and the renderer read from the matte besides alpha: the backdrop behind the
+// edges and the working image, at the small size (the backdrop there is blurred, so that is enough).
 void keep_wall(PersonMatte& out, const WorkingImage& w, const cv::Mat& wall_lab, const cv::Mat& env,
-               const cv::Mat& dist, int full_cols) {
+               const cv::Mat& dist, const cv::Mat& alpha, double local_sigma, int full_cols) {
     cv::Mat wall_small_bgr;
     cv::cvtColor(wall_lab, wall_small_bgr, cv::COLOR_Lab2BGR);
     wall_small_bgr *= 255.0;
     const cv::Scalar m = cv::mean(wall_small_bgr, ~env);
     out.wall_mean_bgr = cv::Vec3d(m[0], m[1], m[2]);
+    if (local_sigma > 0) wall_small_bgr = wall::local_backdrop(w.small, alpha, wall_small_bgr, local_sigma);
     out.wall_distance = dist;
     out.wall_bgr = wall_small_bgr;
     out.wall_scale = double(wall_small_bgr.cols) / full_cols;
@@ -339,7 +340,7 @@ PersonMatte compute_person_matte(const cv::Mat& bgr, const Face& face, const Mat
         out.used_grabcut = true;
     }
 
-    keep_wall(out, w, model.lab, env, colour.dist, bgr.cols);
+    keep_wall(out, w, model.lab, env, colour.dist, alpha, params.local_wall_sigma, bgr.cols);
     out.alpha = refine_edges(bgr, alpha, w.s, out.used_grabcut, params);
     keep_face(out.alpha, face, params.forehead_lift);
     return out;

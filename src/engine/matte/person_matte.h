@@ -32,12 +32,18 @@ struct MatteParams {
     // The face hull (jaw, brows, forehead up to this x face width above the brows) is person
     // by construction, at every step and in the final full-size alpha.
     double forehead_lift = 0.36;
+    // The backdrop behind the person's edge, which the renderer takes out of edge pixels, is the
+    // backdrop seen around it (a Gaussian of this sigma, px at work_long_side, over the pixels
+    // that are surely backdrop), falling back to the smooth wall model where none is near.
+    // 0: the smooth model only, which leaves a rim of a busy backdrop around the hair.
+    double local_wall_sigma = 2.0;
 };
 
 struct PersonMatte {
     cv::Mat alpha;        // CV_32FC1 in [0,1], same size as the image it was computed on
-    cv::Mat wall_bgr;     // CV_32FC3 model of the wall colour (0..255): smooth, so it is kept
-                          // at the small working size, `wall_scale` x the size of alpha
+    cv::Mat wall_bgr;     // CV_32FC3 backdrop colour behind the edges (0..255): the backdrop
+                          // around them, blurred, or the smooth wall model where none is near;
+                          // kept at the small working size, `wall_scale` x the size of alpha
     double wall_scale = 1;
     cv::Mat small_bgr;    // CV_8UC3 the image at that small working size (area average)
     cv::Mat small_lab;    // CV_32FC3 its Lab, L in 0..100

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <opencv2/imgproc.hpp>
+
 namespace pd::engine::wall {
 
 namespace {
@@ -91,6 +93,35 @@ Image evaluate(const cv::Mat& coef, const cv::Mat& env) {
         }
     }
     return {wall_lab, lmax >= lmin ? cv::norm(at_max - at_min) : 0.0};
+}
+
+// The backdrop around the person, spread under its edge: a normalised convolution of the pixels
+// that are surely backdrop (alpha under 0.1, one pixel away from the person's edge, where hair
+// wisps lie), with the smooth model as a weak prior so that deep inside the person, far from
+// any backdrop, the model holds. On a plain wall this is the wall; on a busy backdrop it is the
+// backdrop right behind the hair, which the smooth model cannot follow.
+cv::Mat local_backdrop(const cv::Mat& small_bgr, const cv::Mat& alpha, const cv::Mat& model_bgr, double sigma) {
+    CV_Assert(alpha.size() == small_bgr.size() && model_bgr.size() == small_bgr.size());
+    cv::Mat sure = alpha < 0.1f;
+    cv::erode(sure, sure, cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3}));
+    cv::Mat weight, weighted;
+    sure.convertTo(weight, CV_32F, 1.0 / 255.0);
+    small_bgr.convertTo(weighted, CV_32FC3);
+    cv::Mat weight3;
+    cv::merge(std::vector<cv::Mat>{weight, weight, weight}, weight3);
+    weighted = weighted.mul(weight3);
+    cv::GaussianBlur(weighted, weighted, cv::Size(0, 0), sigma);
+    cv::GaussianBlur(weight, weight, cv::Size(0, 0), sigma);
+    constexpr float kPrior = 0.02f;  // the model's weight: a few backdrop pixels nearby outweigh it
+    cv::Mat out(small_bgr.size(), CV_32FC3);
+    for (int y = 0; y < out.rows; ++y) {
+        const auto* num = weighted.ptr<cv::Vec3f>(y);
+        const float* den = weight.ptr<float>(y);
+        const auto* model = model_bgr.ptr<cv::Vec3f>(y);
+        auto* o = out.ptr<cv::Vec3f>(y);
+        for (int x = 0; x < out.cols; ++x) o[x] = (num[x] + kPrior * model[x]) / (den[x] + kPrior);
+    }
+    return out;
 }
 
 }  // namespace pd::engine::wall

@@ -3,6 +3,9 @@
 // vignetting belong to the wall and not to the person. Internal to engine/matte: the person
 // matte picks the samples and turns the distance to this model into alpha.
 //
+// The renderer also needs the backdrop right behind the person's edge, which on a busy backdrop the
+// smooth model cannot follow: local_backdrop().
+//
 // Thread-safe: pure functions.
 #pragma once
 
@@ -35,5 +38,11 @@ Image evaluate(const cv::Mat& coef, const cv::Mat& env);
 
 // The p-quantile (p in [0, 1]) of v, nearest rank below; 0 when v is empty.
 double percentile(std::vector<double> v, double p);
+
+// The backdrop behind the person's edge (CV_32FC3, 0..255, the size of `small_bgr`): the pixels
+// that are surely backdrop (alpha < 0.1, one pixel away from the edge) blurred with a Gaussian
+// of `sigma` px and normalised by their weight, with `model_bgr` (the smooth wall model) as a
+// weak prior where no backdrop is near.
+cv::Mat local_backdrop(const cv::Mat& small_bgr, const cv::Mat& alpha, const cv::Mat& model_bgr, double sigma);
 
 }  // namespace pd::engine::wall
