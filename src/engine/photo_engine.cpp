@@ -220,10 +220,11 @@ static bool second_opinion(const cv::Rect2f& r, const std::vector<Face>& faces) 
 
 void PhotoEngine::add_small_faces(const cv::Mat& img, int detect_long_side, std::vector<Face>& faces) const {
     const auto& st = cfg_.settings;
-    // The subject's head: its face box grown over hair and ears. Small faces are looked for
-    // everywhere else.
+    // The subject's head: its face box grown over the ears (0.2 box widths each side) and the
+    // hair above. Small faces are looked for everywhere else. (0.4 each side also took in the
+    // background beside a tight crop's head, where a second face can be: deepface-img19.)
     const cv::Rect2f b = faces.front().box;
-    const cv::Rect2f head(b.x - 0.4f * b.width, b.y - 0.6f * b.height, 1.8f * b.width, 1.9f * b.height);
+    const cv::Rect2f head(b.x - 0.2f * b.width, b.y - 0.6f * b.height, 1.4f * b.width, 1.9f * b.height);
     std::vector<Face> found;
     if (st.small_face_upsample > 1) {
         found = faces_->detect_upsampled(img, detect_long_side, st.min_face_px, st.small_face_upsample, head);
