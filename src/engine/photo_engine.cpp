@@ -210,12 +210,22 @@ Result<SourceAnalysis> PhotoEngine::analyze_decoded(DecodedImage decoded, bool k
 // True when most of `f` lies inside `r`.
 static bool mostly_inside(const cv::Rect2f& f, const cv::Rect2f& r) { return (f & r).area() > 0.3 * f.area(); }
 
+// True when `r` is a face of `faces` other than the subject (faces.front()), as the merge below
+// tells one face from another.
+static bool second_opinion(const cv::Rect2f& r, const std::vector<Face>& faces) {
+    for (size_t i = 1; i < faces.size(); ++i) {
+        if (mostly_inside(r, faces[i].box) || mostly_inside(faces[i].box, r)) return true;
+    }
+    return false;
+}
+
 void PhotoEngine::add_small_faces(const cv::Mat& img, int detect_long_side, std::vector<Face>& faces) const {
     const auto& st = cfg_.settings;
-    // The subject's head: its face box grown over hair and ears. Small faces are looked for
-    // everywhere else.
+    // The subject's head: its face box grown over the ears (0.2 box widths each side) and the
+    // hair above. Small faces are looked for everywhere else. (0.4 each side also took in the
+    // background beside a tight crop's head, where a second face can be: deepface-img19.)
     const cv::Rect2f b = faces.front().box;
-    const cv::Rect2f head(b.x - 0.4f * b.width, b.y - 0.6f * b.height, 1.8f * b.width, 1.9f * b.height);
+    const cv::Rect2f head(b.x - 0.2f * b.width, b.y - 0.6f * b.height, 1.4f * b.width, 1.9f * b.height);
     std::vector<Face> found;
     if (st.small_face_upsample > 1) {
         found = faces_->detect_upsampled(img, detect_long_side, st.min_face_px, st.small_face_upsample, head);
@@ -228,7 +238,9 @@ void PhotoEngine::add_small_faces(const cv::Mat& img, int detect_long_side, std:
         cp.scale_step = st.cascade_scale_step;
         cp.min_neighbours = st.cascade_min_neighbours;
         for (const auto& r : cascade_->detect(img, cp)) {
-            if (mostly_inside(r, head)) continue;
+            // Beside the head only as a second opinion on a face HOG found there (one HOG
+            // scored low); not as a face of its own.
+            if (mostly_inside(r, head) && !second_opinion(r, faces)) continue;
             Face f = faces_->fit(img, r);
             f.source = FaceSource::Cascade;
             found.push_back(f);
