@@ -12,7 +12,7 @@ using test::replace_once;
 TEST(EngineSettingsConfig, RepositoryFile) {
     auto s = load_engine_settings(test::config_dir());
     ASSERT_TRUE(s.ok()) << s.error().message;
-    EXPECT_EQ(s->version, 2);
+    EXPECT_EQ(s->version, 3);
     EXPECT_EQ(s->max_pixels, 100000000);
     EXPECT_EQ(s->max_file_bytes, 60LL * 1024 * 1024);
     EXPECT_EQ(s->analysis_long_side, 1600);
@@ -24,6 +24,7 @@ TEST(EngineSettingsConfig, RepositoryFile) {
     EXPECT_GT(s->cascade_min_neighbours, 0);
     EXPECT_EQ(s->matte_long_side, 320);
     EXPECT_DOUBLE_EQ(s->forehead_lift, 0.36);
+    EXPECT_DOUBLE_EQ(s->local_wall_sigma, 2.0);
 }
 
 constexpr const char* kEngine = R"([engine]
@@ -67,6 +68,7 @@ TEST(EngineSettingsConfig, EveryValueMustBePositive) {
     EXPECT_TRUE(parse_engine_settings(kEngine, "engine.toml").ok());
     EXPECT_CONFIG_ERROR(parse_with("version = 1", "version = 0"), "engine.toml:2: engine.version = 0: must be > 0");
     EXPECT_CONFIG_ERROR(parse_with("forehead_lift = 0.36", "forehead_lift = 0.9"), "matte.forehead_lift = 0.9");
+    EXPECT_CONFIG_ERROR(parse_with("local_wall_sigma = 2", "local_wall_sigma = -1"), "matte.local_wall_sigma = -1");
     EXPECT_CONFIG_ERROR(parse_with("max_pixels = 100000000", "max_pixels = -1"), "decode.max_pixels = -1: must be > 0");
     EXPECT_CONFIG_ERROR(parse_with("max_file_mb = 60", "max_file_mb = 0"), "decode.max_file_mb = 0: must be within 1..1048576");
     EXPECT_CONFIG_ERROR(parse_with("analysis_long_side = 1600", "analysis_long_side = 0"),
@@ -83,7 +85,7 @@ TEST(EngineSettingsConfig, EveryValueMustBePositive) {
 
 TEST(EngineSettingsConfig, KeysAreValidated) {
     EXPECT_CONFIG_ERROR(parse_with("max_pixels =", "max_pixel ="), "engine.toml:4: unknown key 'decode.max_pixel'");
-    EXPECT_CONFIG_ERROR(parse_with("[matte]\nmatte_long_side = 320\nforehead_lift = 0.36\n", ""), "engine.toml: missing table 'matte'");
+    EXPECT_CONFIG_ERROR(parse_with("[matte]\nmatte_long_side = 320\nforehead_lift = 0.36\nlocal_wall_sigma = 2\n", ""), "engine.toml: missing table 'matte'");
     EXPECT_CONFIG_ERROR(parse_with("version = 1\n", ""), "missing key 'engine.version'");
     EXPECT_CONFIG_ERROR(parse_with("[face]", "[faces]"), "unknown table 'faces'");
 }
