@@ -31,6 +31,10 @@ struct EngineSettings {
     int cascade_max_face_px = 0;       // ... largest (bigger faces are HOG's)
     double cascade_scale_step = 1.1;   // ... pyramid step between window sizes
     int cascade_min_neighbours = 0;    // ... overlapping hits needed (0 = cascade off)
+    double subject_score_share = 0;    // the student: the widest face scoring at least this share of
+                                       // the best HOG score (0 = the widest face)
+    int cascade_verify_face_px = 0;    // a cascade face HOG did not find is kept only when HOG finds
+                                       // it on a copy where it is this wide (0 = kept unverified)
 
     // [matte]
     int matte_long_side = 0;           // the matte is computed at this size then refined

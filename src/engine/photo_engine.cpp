@@ -122,6 +122,17 @@ Result<SourceAnalysis> PhotoEngine::analyze(std::span<const std::uint8_t> bytes)
     });
 }
 
+// The student first: HOG's faces come widest first; of those scoring at least `share` of the
+// best score, the widest becomes faces.front(). The rest keep their order.
+static void put_subject_first(std::vector<Face>& faces, double share) {
+    if (faces.size() < 2 || share <= 0) return;
+    double best = 0;
+    for (const auto& f : faces) best = std::max(best, f.score);
+    if (best <= 0) return;
+    const auto sure = std::find_if(faces.begin(), faces.end(), [&](const Face& f) { return f.score >= share * best; });
+    std::rotate(faces.begin(), sure, sure + 1);
+}
+
 Result<SourceAnalysis> PhotoEngine::analyze_decoded(DecodedImage decoded, bool keep_size) const {
     const auto& st = cfg_.settings;
     SourceAnalysis a;
@@ -168,6 +179,7 @@ Result<SourceAnalysis> PhotoEngine::analyze_decoded(DecodedImage decoded, bool k
                 break;
             }
         }
+        put_subject_first(faces, st.subject_score_share);
         if (!faces.empty() && !keep_size) add_small_faces(analysis, detect_long_side, faces);
     }
     double wscale = 1.0;
@@ -219,6 +231,28 @@ static bool second_opinion(const cv::Rect2f& r, const std::vector<Face>& faces) 
     return false;
 }
 
+// A cascade box HOG did not find at the detection size (too small for its 80 px window, or no
+// face at all: an LBP cascade also fires on a helmet's reflection or a round badge) is kept only
+// when HOG finds a face on it in a copy of its surroundings where it is cascade_verify_face_px
+// wide. Two detectors that work differently rarely agree on what is not a face.
+bool PhotoEngine::hog_confirms(const cv::Mat& img, const cv::Rect2f& box) const {
+    const int target = cfg_.settings.cascade_verify_face_px;
+    if (target <= 0) return true;
+    const cv::Rect around = cv::Rect(cv::Rect2f(box.x - 0.6f * box.width, box.y - 0.6f * box.height, 2.2f * box.width,
+                                                2.2f * box.height)) &
+                            cv::Rect(0, 0, img.cols, img.rows);
+    if (around.empty()) return false;
+    const double k = target / std::max(1.0f, box.width);
+    cv::Mat crop;
+    cv::resize(img(around), crop, cv::Size(), k, k, k > 1 ? cv::INTER_LINEAR : cv::INTER_AREA);
+    const cv::Rect2f box_in_crop((box.x - float(around.x)) * float(k), (box.y - float(around.y)) * float(k),
+                                 box.width * float(k), box.height * float(k));
+    for (const Face& f : faces_->detect(crop, std::max(crop.cols, crop.rows), cfg_.settings.min_face_px)) {
+        if (mostly_inside(f.box, box_in_crop) || mostly_inside(box_in_crop, f.box)) return true;
+    }
+    return false;
+}
+
 void PhotoEngine::add_small_faces(const cv::Mat& img, int detect_long_side, std::vector<Face>& faces) const {
     const auto& st = cfg_.settings;
     // The subject's head: its face box grown over the ears (0.2 box widths each side) and the
@@ -241,6 +275,7 @@ void PhotoEngine::add_small_faces(const cv::Mat& img, int detect_long_side, std:
             // Beside the head only as a second opinion on a face HOG found there (one HOG
             // scored low); not as a face of its own.
             if (mostly_inside(r, head) && !second_opinion(r, faces)) continue;
+            if (!second_opinion(r, faces) && !hog_confirms(img, r)) continue;
             Face f = faces_->fit(img, r);
             f.source = FaceSource::Cascade;
             found.push_back(f);

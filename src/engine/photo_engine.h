@@ -86,6 +86,7 @@ private:
 
     // Faces beside the subject too small for the plain HOG pass; appended to `faces`.
     void add_small_faces(const cv::Mat& img, int detect_long_side, std::vector<Face>& faces) const;
+    bool hog_confirms(const cv::Mat& img, const cv::Rect2f& box) const;
 
     EngineConfig cfg_;
     std::vector<ConfiguredCheck> checks_;  // cfg_.checks, read once by create()
