@@ -34,14 +34,20 @@ CheckResult run_check(const cv::Mat& bgr, const std::string& id) {
     return test::find_check(out->checks, id);
 }
 
-// The face hull (jaw and brows' landmarks) darkened in linear light, as a darker skin tone.
-cv::Mat darker_skin(const test::Photo& p, double gain) {
+// The face hull (the convex hull of all 68 landmarks: jaw and brows) as a mask of the photo.
+cv::Mat face_hull_mask(const test::Photo& p) {
     std::vector<cv::Point> pts;
     for (const auto& q : p.face.points) pts.emplace_back(cvRound(q.x), cvRound(q.y));
     std::vector<cv::Point> hull;
     cv::convexHull(pts, hull);
     cv::Mat mask = cv::Mat::zeros(p.bgr.size(), CV_8U);
     cv::fillConvexPoly(mask, hull, 255);
+    return mask;
+}
+
+// The face hull darkened in linear light, as a darker skin tone.
+cv::Mat darker_skin(const test::Photo& p, double gain) {
+    const cv::Mat mask = face_hull_mask(p);
     cv::Mat out = p.bgr.clone();
     for (int y = 0; y < out.rows; ++y)
         for (int x = 0; x < out.cols; ++x)
@@ -131,12 +137,7 @@ TEST(RecalChecks, SilverHairIsNotOverExposure) {
     for (const char* name : kPortraits) {
         SCOPED_TRACE(name);
         const test::Photo p = portrait(name);
-        std::vector<cv::Point> pts;
-        for (const auto& q : p.face.points) pts.emplace_back(cvRound(q.x), cvRound(q.y));
-        std::vector<cv::Point> hull;
-        cv::convexHull(pts, hull);
-        cv::Mat face = cv::Mat::zeros(p.bgr.size(), CV_8U);
-        cv::fillConvexPoly(face, hull, 255);
+        cv::Mat face = face_hull_mask(p);
         const int grow = std::max(1, cvRound(0.1 * p.face.box.width));
         cv::dilate(face, face, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * grow + 1, 2 * grow + 1)));
         const int chin = cvRound(p.face.box.y + p.face.box.height);
