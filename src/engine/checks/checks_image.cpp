@@ -165,7 +165,7 @@ struct NoiseParams {
     static NoiseParams read(ParamReader& in) {
         return {.warn_sigma = in.number("warn_sigma"), .fail_sigma = in.number("fail_sigma"),
                 .chroma_weight = in.number("chroma_weight"),
-                .blocks_across = static_cast<int>(in.number("blocks_across")),
+                .blocks_across = in.whole("blocks_across"),
                 .block_percentile = in.number("block_percentile")};
     }
 };
