@@ -1,11 +1,15 @@
 // The views and the key path headless: an ImGui context with the real font atlas but no window
-// and no GL, keys set in io.KeysDown[] as GLFW's callback sets them, frames run, and what lands
-// in the journal's outbox asserted. The session is the real one (a fake clock, no network).
+// and no GL, keys fed as GLFW's events through the app's KeyGate into what ImGui 1.86's GLFW
+// backend does with them, frames run, and what lands in the journal's outbox asserted. The
+// session is the real one (a fake clock, no network).
 #include <gtest/gtest.h>
+#include <GLFW/glfw3.h>
 #include <imgui.h>
 #include <imgui_internal.h>
 
+#include <array>
 #include <map>
+#include <tuple>
 
 #include "config/config.h"
 #include "review/review_fixture.h"
@@ -65,18 +69,55 @@ protected:
         SessionTest::TearDown();
     }
 
-    // One frame with these chords held (pressed this frame), as GLFW's callback sets io.
-    void frame(std::vector<const char*> chords = {}, bool layout = false) {
+    // What ImGui_ImplGlfw_KeyCallback (imgui 1.86) does with a key event the gate forwards: the
+    // key's state, then the modifiers read back from the modifier keys' state. (The backend's
+    // own function needs a GLFW window.)
+    static void imgui_key_callback(int key, int action) {
         ImGuiIO& io = ImGui::GetIO();
-        for (const char* name : chords) {
-            auto c = parse_chord(name);
-            ASSERT_TRUE(c) << name;
-            io.KeysDown[c->key] = true;
-            io.KeyShift = io.KeyShift || c->shift;
-            io.KeyCtrl = io.KeyCtrl || c->ctrl;
+        if (key >= 0 && key < int(IM_ARRAYSIZE(io.KeysDown))) {
+            if (action == GLFW_PRESS) io.KeysDown[key] = true;
+            if (action == GLFW_RELEASE) io.KeysDown[key] = false;
         }
+        io.KeyCtrl = io.KeysDown[GLFW_KEY_LEFT_CONTROL] || io.KeysDown[GLFW_KEY_RIGHT_CONTROL];
+        io.KeyShift = io.KeysDown[GLFW_KEY_LEFT_SHIFT] || io.KeysDown[GLFW_KEY_RIGHT_SHIFT];
+        io.KeyAlt = io.KeysDown[GLFW_KEY_LEFT_ALT] || io.KeysDown[GLFW_KEY_RIGHT_ALT];
+    }
+    static int glfw_mods(const Chord& c) {
+        return (c.ctrl ? GLFW_MOD_CONTROL : 0) | (c.shift ? GLFW_MOD_SHIFT : 0) | (c.alt ? GLFW_MOD_ALT : 0);
+    }
+    // GLFW's events for a chord, as X11 reports them: each event carries the modifiers that
+    // were down before it (a Shift press says no Shift, its release says Shift).
+    void chord_down(const Chord& c) {
+        int mods = 0;
+        for (const auto& [on, key, bit] : modifier_keys(c))
+            if (on) {
+                gate.on_key(key, 0, GLFW_PRESS, mods);
+                mods |= bit;
+            }
+        gate.on_key(c.key, 0, GLFW_PRESS, mods);
+    }
+    void chord_up(const Chord& c) {
+        int mods = glfw_mods(c);
+        gate.on_key(c.key, 0, GLFW_RELEASE, mods);
+        for (const auto& [on, key, bit] : modifier_keys(c))
+            if (on) {
+                gate.on_key(key, 0, GLFW_RELEASE, mods);
+                mods &= ~bit;
+            }
+    }
+    static std::array<std::tuple<bool, int, int>, 3> modifier_keys(const Chord& c) {
+        return {{{c.ctrl, GLFW_KEY_LEFT_CONTROL, GLFW_MOD_CONTROL},
+                 {c.shift, GLFW_KEY_LEFT_SHIFT, GLFW_MOD_SHIFT},
+                 {c.alt, GLFW_KEY_LEFT_ALT, GLFW_MOD_ALT}}};
+    }
+
+    // One frame as the app runs it: NewFrame, the gate lets the next transitions through, the
+    // keys become commands, the views draw. Returns how many commands the keys applied.
+    int run_frame(bool layout = false) {
+        ImGuiIO& io = ImGui::GetIO();
         ImGui::NewFrame();
-        input->process(*s);
+        gate.after_new_frame();
+        const int applied = input->process(*s);
         ViewContext v{*s, keymap, gfx, *fonts, spec_, 1.f, text, layout ? &marks : nullptr};
         ImGui::SetNextWindowPos({0, 0});
         ImGui::SetNextWindowSize(io.DisplaySize);
@@ -88,8 +129,19 @@ protected:
         draw_note_editor(v);
         draw_conflicts(v);
         ImGui::Render();
-        for (auto& down : io.KeysDown) down = false;
-        io.KeyShift = io.KeyCtrl = io.KeyAlt = false;
+        return applied;
+    }
+    // One frame with these chords pressed before it and released after it.
+    void frame(std::vector<const char*> chords = {}, bool layout = false) {
+        std::vector<Chord> held;
+        for (const char* name : chords) {
+            auto c = parse_chord(name);
+            ASSERT_TRUE(c) << name;
+            chord_down(*c);
+            held.push_back(*c);
+        }
+        run_frame(layout);
+        for (const Chord& c : held) chord_up(c);
     }
     // A key press as a person makes it: down in one frame, up in the next (the gate in
     // input.h guarantees exactly this for real keys, however fast they come).
@@ -112,6 +164,7 @@ protected:
     std::vector<JournalEntry> outbox() { return s->journal().outbox(100).value(); }
 
     std::unique_ptr<FontManager> fonts;
+    KeyGate gate{[](int key, int, int action, int) { imgui_key_callback(key, action); }};
     Keymap keymap;
     domain::SpecProfile spec_;
     FakeGraphics gfx;
