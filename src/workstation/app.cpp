@@ -298,7 +298,7 @@ bool App::open_window() {
         self(w).key_event(key, sc, action, mods);
     });
     ImGui_ImplOpenGL3_Init("#version 330 core");
-    input_ = std::make_unique<KeyInput>(cfg_.keymap);
+    input_ = std::make_unique<KeyInput>(cfg_.keymap, *gate_);
 
     const std::string shaders = !opt_.shader_dir.empty() ? opt_.shader_dir
                                 : fs::exists(exe_dir() / "shaders") ? (exe_dir() / "shaders").string()

@@ -27,7 +27,18 @@ void KeyGate::on_key(int key, int scancode, int action, int mods) {
         return;
     }
     if (action != GLFW_REPEAT) fresh_.push_back(key);
-    forward_(key, scancode, action, mods);
+    send({key, scancode, action, mods});
+}
+
+void KeyGate::send(const Event& e) {
+    // Noted when ImGui gets the press, not when GLFW reports it: a deferred press of a key keeps
+    // the modifiers of the press before it until a frame has seen that one.
+    if (e.action == GLFW_PRESS && e.key >= 0 && e.key < int(press_mods_.size())) press_mods_[e.key] = e.mods;
+    forward_(e.key, e.scancode, e.action, e.mods);
+}
+
+int KeyGate::press_mods(int key) const {
+    return key >= 0 && key < int(press_mods_.size()) ? press_mods_[key] : 0;
 }
 
 void KeyGate::after_new_frame() {
@@ -41,25 +52,22 @@ void KeyGate::after_new_frame() {
         }
         moved.push_back(it->key);
         fresh_.push_back(it->key);
-        forward_(it->key, it->scancode, it->action, it->mods);
+        send(*it);
         it = deferred_.erase(it);
     }
 }
 
 // [SECTION] KeyInput
 
-namespace {
-
-bool mods_match(const review::Chord& c, const ImGuiIO& io) {
-    return c.ctrl == io.KeyCtrl && c.shift == io.KeyShift && c.alt == io.KeyAlt;
-}
-
-bool pressed(const review::Chord& c, bool repeat) {
+bool KeyInput::pressed(const review::Chord& c, bool repeat) const {
     if (c.key < 0 || c.key >= int(IM_ARRAYSIZE(ImGui::GetIO().KeysDown))) return false;
-    return ImGui::IsKeyPressed(c.key, repeat) && mods_match(c, ImGui::GetIO());
+    if (!ImGui::IsKeyPressed(c.key, repeat)) return false;
+    // The modifiers of the press, not ImGui's io.KeyShift: by this frame a fast "?" has let go
+    // of Shift already (input.h). Super and the lock keys are not part of chords.
+    const int mods = gate_.press_mods(c.key);
+    return c.ctrl == bool(mods & GLFW_MOD_CONTROL) && c.shift == bool(mods & GLFW_MOD_SHIFT) &&
+           c.alt == bool(mods & GLFW_MOD_ALT);
 }
-
-}  // namespace
 
 int KeyInput::process(review::ReviewSession& session) {
     int applied = 0;

@@ -62,7 +62,7 @@ protected:
         auto spec = config::load_spec_profile(config_dir(), "chsi-2017");
         ASSERT_TRUE(spec.ok());
         spec_ = spec.value();
-        input = std::make_unique<KeyInput>(keymap);
+        input = std::make_unique<KeyInput>(keymap, gate);
     }
     void TearDown() override {
         ImGui::DestroyContext();
@@ -271,6 +271,99 @@ TEST_F(HeadlessTest, HelpListsEveryCommandWithItsKeysFromTheKeymap) {
     }
     press({"Escape"});
     EXPECT_FALSE(s->view().help);
+}
+
+// Keys typed faster than frames, as xdotool types them: every event before the next frame. The
+// gate spaces the presses out over frames; the chords must still be the ones that were typed.
+class FastKeysTest : public HeadlessTest {
+protected:
+    // Frames until the gate has let everything through (and one more); the commands they applied.
+    int run_frames() {
+        int applied = 0;
+        for (int i = 0; i < 10 && !gate.idle(); ++i) applied += run_frame();
+        return applied + run_frame();
+    }
+    void shift(int action, int mods) { gate.on_key(GLFW_KEY_LEFT_SHIFT, 0, action, mods); }
+    void key(int k, int action, int mods) { gate.on_key(k, 0, action, mods); }
+};
+
+TEST_F(FastKeysTest, AQuestionMarkOpensTheHelpOnce) {
+    ready_with(1);
+    run_frame();
+    // `xdotool key question`, with the modifiers X11 reports on each event.
+    shift(GLFW_PRESS, 0);
+    key(GLFW_KEY_SLASH, GLFW_PRESS, GLFW_MOD_SHIFT);
+    key(GLFW_KEY_SLASH, GLFW_RELEASE, GLFW_MOD_SHIFT);
+    shift(GLFW_RELEASE, GLFW_MOD_SHIFT);
+    EXPECT_EQ(run_frames(), 1) << "help, exactly once";
+    EXPECT_TRUE(s->view().help);
+}
+
+TEST_F(FastKeysTest, AQuestionMarkWhoseShiftWasSeenByAnEarlierFrameOpensTheHelp) {
+    ready_with(1);
+    run_frame();
+    // The Shift press woke the loop and got a frame of its own; the rest came together.
+    shift(GLFW_PRESS, 0);
+    EXPECT_EQ(run_frame(), 0);
+    key(GLFW_KEY_SLASH, GLFW_PRESS, GLFW_MOD_SHIFT);
+    key(GLFW_KEY_SLASH, GLFW_RELEASE, GLFW_MOD_SHIFT);
+    shift(GLFW_RELEASE, GLFW_MOD_SHIFT);
+    EXPECT_EQ(run_frames(), 1);
+    EXPECT_TRUE(s->view().help);
+}
+
+TEST_F(FastKeysTest, ASlashWithoutShiftIsNotHelp) {
+    ready_with(1);
+    run_frame();
+    key(GLFW_KEY_SLASH, GLFW_PRESS, 0);
+    key(GLFW_KEY_SLASH, GLFW_RELEASE, 0);
+    EXPECT_EQ(run_frames(), 0);
+    EXPECT_FALSE(s->view().help);
+}
+
+TEST_F(FastKeysTest, ShiftHPansAndAPlainHAfterItDoesNot) {
+    ready_with(1);
+    run_frame();
+    shift(GLFW_PRESS, 0);
+    key(GLFW_KEY_H, GLFW_PRESS, GLFW_MOD_SHIFT);
+    key(GLFW_KEY_H, GLFW_RELEASE, GLFW_MOD_SHIFT);
+    shift(GLFW_RELEASE, GLFW_MOD_SHIFT);
+    EXPECT_EQ(run_frames(), 1) << "pan_left";
+    const double panned = s->view().pan_x;
+    EXPECT_GT(panned, 0);
+    // Shift tapped, then H: the frame that sees H may still see Shift down, but H was typed
+    // without it (plain H means nothing while reviewing).
+    shift(GLFW_PRESS, 0);
+    shift(GLFW_RELEASE, GLFW_MOD_SHIFT);
+    key(GLFW_KEY_H, GLFW_PRESS, 0);
+    key(GLFW_KEY_H, GLFW_RELEASE, 0);
+    EXPECT_EQ(run_frames(), 0);
+    EXPECT_EQ(s->view().pan_x, panned);
+}
+
+TEST_F(FastKeysTest, ShiftJPansDownAndJStillGoesToTheNextPhoto) {
+    ready_with(2);
+    run_frame();
+    shift(GLFW_PRESS, 0);
+    key(GLFW_KEY_J, GLFW_PRESS, GLFW_MOD_SHIFT);
+    key(GLFW_KEY_J, GLFW_RELEASE, GLFW_MOD_SHIFT);
+    shift(GLFW_RELEASE, GLFW_MOD_SHIFT);
+    key(GLFW_KEY_J, GLFW_PRESS, 0);
+    key(GLFW_KEY_J, GLFW_RELEASE, 0);
+    EXPECT_EQ(run_frames(), 2) << "pan_down, then next";
+    EXPECT_LT(s->view().pan_y, 0);
+    EXPECT_EQ(s->current()->item.id, 2);
+}
+
+TEST_F(FastKeysTest, ATypedFastStillApprovesOnce) {
+    ready_with(2);
+    run_frame();
+    key(GLFW_KEY_A, GLFW_PRESS, 0);
+    key(GLFW_KEY_A, GLFW_RELEASE, 0);
+    EXPECT_EQ(run_frames(), 1);
+    auto rows = outbox();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].verdict, "approve");
 }
 
 TEST_F(HeadlessTest, F2SwitchesTheLanguage) {

@@ -55,6 +55,24 @@ TEST(KeyGate, DifferentKeysDoNotWaitForEachOther) {
     EXPECT_EQ(r.seen.size(), 2u) << "Shift and / reach the same frame";
 }
 
+TEST(KeyGate, AKeyKeepsTheModifiersOfItsPressUntilItsNextPressIsForwarded) {
+    Recorder r;
+    // "?" then "/" before a frame: Shift is let go before any frame sees the first press.
+    r.gate.on_key(GLFW_KEY_LEFT_SHIFT, 0, GLFW_PRESS, 0);
+    r.gate.on_key(GLFW_KEY_SLASH, 0, GLFW_PRESS, GLFW_MOD_SHIFT);
+    r.gate.on_key(GLFW_KEY_SLASH, 0, GLFW_RELEASE, GLFW_MOD_SHIFT);
+    r.gate.on_key(GLFW_KEY_LEFT_SHIFT, 0, GLFW_RELEASE, GLFW_MOD_SHIFT);
+    r.gate.on_key(GLFW_KEY_SLASH, 0, GLFW_PRESS, 0);
+    r.gate.on_key(GLFW_KEY_SLASH, 0, GLFW_RELEASE, 0);
+    EXPECT_EQ(r.gate.press_mods(GLFW_KEY_SLASH), GLFW_MOD_SHIFT) << "frame 1 sees the first press";
+    r.gate.after_new_frame();
+    EXPECT_EQ(r.gate.press_mods(GLFW_KEY_SLASH), GLFW_MOD_SHIFT) << "frame 2 sees its release";
+    r.gate.after_new_frame();
+    EXPECT_EQ(r.gate.press_mods(GLFW_KEY_SLASH), 0) << "frame 3 sees the second press";
+    EXPECT_EQ(r.gate.press_mods(GLFW_KEY_A), 0) << "never pressed";
+    EXPECT_EQ(r.gate.press_mods(-1), 0);
+}
+
 TEST(KeyGate, RepeatsPassThrough) {
     Recorder r;
     r.gate.on_key(GLFW_KEY_J, 0, GLFW_PRESS, 0);
