@@ -133,16 +133,19 @@ static void make_scene_view(const SourceAnalysis& a, CheckContext& c) {
     }
 }
 
-// The output-space part of the context from an image and the face in its coordinates.
-static void fill_face_view(CheckContext& c, const cv::Mat& bgr, const Face& f) {
+// The output-space part of the context from an image and the face in its coordinates. When the
+// image is the working image itself (a file judged as final: same pixels, same face), its grey
+// copy and masks are the ones made already.
+static void fill_face_view(CheckContext& c, const cv::Mat& bgr, const Face& f, bool is_working = false) {
     c.has_face_view = true;
     c.face = f;
     c.fw = float(f.face_width());
-    cv::cvtColor(bgr, c.grey, cv::COLOR_BGR2GRAY);
+    if (is_working) c.grey = c.work_grey;
+    else cv::cvtColor(bgr, c.grey, cv::COLOR_BGR2GRAY);
     cv::Mat f32;
     bgr.convertTo(f32, CV_32FC3, 1.0 / 255.0);
     cv::cvtColor(f32, c.lab, cv::COLOR_BGR2Lab);
-    FaceMasks m = make_face_masks(f, bgr.size());
+    FaceMasks m = is_working ? c.work : make_face_masks(f, bgr.size());
     c.face_mask = m.face;
     c.skin_mask = m.skin;
     c.eye_mask = m.eyes;
@@ -191,7 +194,9 @@ CheckContext make_check_context(const CheckInput& in) {
         const RenderedPhoto& p = *in.photo;
         c.has_photo = true;
         c.view_scale = p.crop.scale;
-        fill_face_view(c, p.bgr, face_in_output(in.source.subject(), p.crop));
+        const bool is_working = p.bgr.data == in.source.working.data && p.bgr.size() == in.source.working.size() &&
+                                p.crop.x == 0 && p.crop.y == 0 && p.crop.scale == 1.0;
+        fill_face_view(c, p.bgr, face_in_output(in.source.subject(), p.crop), is_working);
         // Clothing: person below the neck (chin + a third of the face width).
         const int neck_y = std::clamp(int(c.face.points[lm::kChin].y + 0.35f * c.fw), 0, p.bgr.rows);
         c.clothing_mask = p.alpha > 0.9f;
