@@ -203,7 +203,8 @@ Result<SourceAnalysis> PhotoEngine::analyze_decoded(DecodedImage decoded, bool k
     MatteParams mp;
     mp.work_long_side = st.matte_long_side;
     mp.forehead_lift = st.forehead_lift;
-    mp.local_wall_sigma = st.local_wall_sigma;
+    // The backdrop around the edge is for the renderer; a file judged as final is not rendered.
+    mp.local_wall_sigma = keep_size ? 0.0 : st.local_wall_sigma;
     a.matte = compute_person_matte(a.working, a.subject(), mp);
     a.crown_row = find_crown_row(a.matte.alpha, a.subject());
     // Cut off: the person reaches the first row within the head's columns.
