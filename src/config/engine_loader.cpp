@@ -6,7 +6,7 @@
 //            cascade = "/usr/share/opencv4/...xml", cascade_long_side = 512,
 //            cascade_min_face_px = 30, cascade_max_face_px = 120, cascade_scale_step = 1.2,
 //            cascade_min_neighbours = 5 (0 = no cascade), cascade_verify_face_px = 120,
-//            subject_score_share = 0.5
+//            subject_score_share = 0.5, head_side_margin = 0.2, head_top_margin = 0.6
 //   [matte]  matte_long_side = 320, forehead_lift = 0.36, local_wall_sigma = 2
 // Every value is a positive integer; min_face_px must be below detect_long_side.
 #include "config/config.h"
@@ -36,7 +36,8 @@ Result<domain::EngineSettings> parse_engine_settings(std::string_view toml_text,
         face.allow_only({"detect_long_side", "final_detect_long_side", "min_face_px", "retry_upsample",
                          "rotate_when_no_face", "small_face_upsample", "cascade", "cascade_long_side",
                          "cascade_min_face_px", "cascade_max_face_px", "cascade_scale_step",
-                         "cascade_min_neighbours", "cascade_verify_face_px", "subject_score_share"});
+                         "cascade_min_neighbours", "cascade_verify_face_px", "subject_score_share",
+                         "head_side_margin", "head_top_margin"});
         s.detect_long_side = face.positive_int("detect_long_side");
         s.final_detect_long_side = face.positive_int("final_detect_long_side");
         s.min_face_px = face.positive_int("min_face_px");
@@ -55,6 +56,8 @@ Result<domain::EngineSettings> parse_engine_settings(std::string_view toml_text,
         s.cascade_min_neighbours = face.int_in("cascade_min_neighbours", 0, 100);
         s.cascade_verify_face_px = face.int_in("cascade_verify_face_px", 0, 400);
         s.subject_score_share = face.number_in("subject_score_share", 0.0, 1.0);
+        s.head_side_margin = face.number_in("head_side_margin", 0.0, 2.0);
+        s.head_top_margin = face.number_in("head_top_margin", 0.0, 2.0);
 
         const Node matte = root.table("matte");
         matte.allow_only({"matte_long_side", "forehead_lift", "local_wall_sigma"});

@@ -35,6 +35,9 @@ struct EngineSettings {
                                        // the best HOG score (0 = the widest face)
     int cascade_verify_face_px = 0;    // a cascade face HOG did not find is kept only when HOG finds
                                        // it on a copy where it is this wide (0 = kept unverified)
+    double head_side_margin = 0.2;     // the student's head: the face box grown by this many box
+    double head_top_margin = 0.6;      // widths each side and box heights above; a cascade box
+                                       // there is not another person
 
     // [matte]
     int matte_long_side = 0;           // the matte is computed at this size then refined

@@ -256,11 +256,12 @@ bool PhotoEngine::hog_confirms(const cv::Mat& img, const cv::Rect2f& box) const 
 
 void PhotoEngine::add_small_faces(const cv::Mat& img, int detect_long_side, std::vector<Face>& faces) const {
     const auto& st = cfg_.settings;
-    // The subject's head: its face box grown over the ears (0.2 box widths each side) and the
-    // hair above. Small faces are looked for everywhere else. (0.4 each side also took in the
-    // background beside a tight crop's head, where a second face can be: deepface-img19.)
+    // The subject's head: its face box grown over the ears and the hair above (engine.toml
+    // head_side_margin, head_top_margin) and 0.3 box heights below it (the chin). Small faces
+    // are looked for everywhere else.
     const cv::Rect2f b = faces.front().box;
-    const cv::Rect2f head(b.x - 0.2f * b.width, b.y - 0.6f * b.height, 1.4f * b.width, 1.9f * b.height);
+    const float side = float(st.head_side_margin), top = float(st.head_top_margin);
+    const cv::Rect2f head(b.x - side * b.width, b.y - top * b.height, (1 + 2 * side) * b.width, (1 + top + 0.3f) * b.height);
     std::vector<Face> found;
     if (st.small_face_upsample > 1) {
         found = faces_->detect_upsampled(img, detect_long_side, st.min_face_px, st.small_face_upsample, head);

@@ -24,6 +24,8 @@ TEST(EngineSettingsConfig, RepositoryFile) {
     EXPECT_GT(s->cascade_min_neighbours, 0);
     EXPECT_EQ(s->cascade_verify_face_px, 120);
     EXPECT_DOUBLE_EQ(s->subject_score_share, 0.5);
+    EXPECT_DOUBLE_EQ(s->head_side_margin, 0.2);
+    EXPECT_DOUBLE_EQ(s->head_top_margin, 0.6);
     EXPECT_EQ(s->matte_long_side, 320);
     EXPECT_DOUBLE_EQ(s->forehead_lift, 0.36);
     EXPECT_DOUBLE_EQ(s->local_wall_sigma, 2.0);
@@ -50,6 +52,8 @@ cascade_scale_step = 1.2
 cascade_min_neighbours = 4
 cascade_verify_face_px = 120
 subject_score_share = 0.5
+head_side_margin = 0.2
+head_top_margin = 0.6
 [matte]
 matte_long_side = 320
 forehead_lift = 0.36
@@ -65,6 +69,7 @@ TEST(EngineSettingsConfig, FaceSearchValuesAreChecked) {
     EXPECT_CONFIG_ERROR(parse_with("cascade_min_neighbours = 4", "cascade_min_neighbours = -1"),
                         "face.cascade_min_neighbours");
     EXPECT_CONFIG_ERROR(parse_with("subject_score_share = 0.5", "subject_score_share = 1.5"), "face.subject_score_share = 1.5");
+    EXPECT_CONFIG_ERROR(parse_with("head_side_margin = 0.2", "head_side_margin = -0.2"), "face.head_side_margin = -0.2");
     EXPECT_CONFIG_ERROR(parse_with("cascade_long_side = 512", "cascade_long_sides = 512"),
                         "unknown key 'face.cascade_long_sides'");
 }
