@@ -15,7 +15,9 @@
 // alarm (the demo queue found a "face" in astronaut.png's helmet on a copy turned ~1 deg, zoomed
 // and re-saved; a phone capture is never pixel-identical). Every photo also gets N seeded copies
 // with a small roll, zoom, shift, exposure and JPEG quality (`apply_jitter`), reported after the
-// table in their own rows: the clean rows' denominators stay as they were.
+// table in their own rows: the clean rows' denominators stay as they were. On the tuning photos
+// each check's false-alarm rate on the copies is asserted (<= 5 %, the clean rows' budget), but
+// for the checks over it when this was added (`kJitterOverBudget`): reported, not asserted.
 //
 // PD_VALIDATION_VERBOSE=1 prints every measured value. PD_VALIDATION_THREADS=n (default 2).
 // PD_VALIDATION_CLEAN_ONLY=1 runs the clean photos only (the false-alarm rows, jittered too).
@@ -215,6 +217,19 @@ cv::Mat apply_jitter(const cv::Mat& bgr, const Jitter& j) {
     cv::LUT(out, lut, out);
     return out;
 }
+
+// Checks over the 5 % budget on the tuning photos' jittered copies when the section was added:
+// printed, not asserted. Whether to fix the check, name a true positive or change the budget is
+// for the project's steering (issue 8); drop an entry once its check is back under budget.
+const std::map<std::string, std::string> kJitterOverBudget = {
+    {"eye_tilt",
+     "woman-dark-suit-plain-bg (3.7 deg) and deepface-img61 (-4.0) lie just under the 4 deg warning; the copies' roll "
+     "(up to 1 deg) turns their eye line past it: real 4-4.8 deg tilts on the copies (2 copies: 3/50, 10 copies: 14/250)"},
+    {"matte_quality",
+     "deepface-img4 alarms on every clean variant and every copy (torso taken for background, or holes in the "
+     "person); others come and go with the jitter (man-suit-plain-bg, deepface-img44): 2 copies: 2/40, exactly "
+     "the budget; 10 copies: 13/200, 6.5 %"},
+};
 
 // Copies per photo: PD_VALIDATION_JITTER (default 2, 0: none).
 int jitter_copies_per_photo() {
@@ -574,9 +589,10 @@ TEST(Validation, TableOverEveryRealPhoto) {
             const auto& jr = it->second;
             const Row r{id, "", true, {jr.col[0], jr.col[1]}, jr.set_aside, catalogue.count(id) > 0};
             const std::string what = "jittered copies" + (jr.set_aside ? " (" + std::to_string(jr.set_aside) + " TP)" : "");
-            std::printf("%-22s %-38s %-17s %-17s %s\n", id.c_str(), what.c_str(), jr.col[0].str().c_str(),
-                        jr.col[1].str().c_str(), marker(r).c_str());
+            std::printf("%-22s %-38s %-17s %-17s %s%s\n", id.c_str(), what.c_str(), jr.col[0].str().c_str(),
+                        jr.col[1].str().c_str(), marker(r).c_str(), kJitterOverBudget.count(id) ? ", not asserted" : "");
         }
+        for (const auto& [id, why] : kJitterOverBudget) std::printf("not asserted: %s: %s\n", id.c_str(), why.c_str());
         std::printf("\nAlarms on jittered copies (tuning photos: copy, verdict, value; held-out photos: counts only)\n");
         std::set<std::string> listed;
         for (const auto& id : order) {
@@ -594,6 +610,14 @@ TEST(Validation, TableOverEveryRealPhoto) {
             if (!line.empty()) std::printf("%s: %s\n", id.c_str(), line.c_str());
         }
         for (const auto& copy : listed) std::printf("  %s: %s\n", copy.c_str(), jitter_params[copy].c_str());
+
+        // The tuning photos only: the held-out column is there to show a gap, not to gate on.
+        for (const auto& [id, _] : kJitterOverBudget) EXPECT_TRUE(catalogue.count(id)) << "kJitterOverBudget: no check " << id;
+        for (const auto& [id, jr] : jitter_rows) {
+            if (!jr.col[0].n || kJitterOverBudget.count(id) || !catalogue.count(id)) continue;
+            EXPECT_LE(jr.col[0].rate(), 5.0) << id << ": false alarms on the tuning photos' jittered clean copies "
+                                             << jr.col[0].str() << " (see \"Alarms on jittered copies\" above)";
+        }
     }
 
     EXPECT_GT(printed, 0) << "the validation table is empty";
