@@ -11,9 +11,20 @@
 // printed as pass / MISS markers and not asserted: meeting them is issue 8's open work. The
 // degradation suite on the six shared photos keeps its assertions (tests/engine).
 //
+// Jittered clean copies: the three clean variants are too gentle to show a detector's false
+// alarm (the demo queue found a "face" in astronaut.png's helmet on a copy turned ~1 deg, zoomed
+// and re-saved; a phone capture is never pixel-identical). Every photo also gets N seeded copies
+// with a small roll, zoom, shift, exposure and JPEG quality (`apply_jitter`), reported after the
+// table in their own rows: the clean rows' denominators stay as they were. On the tuning photos
+// each check's false-alarm rate on the copies is asserted (<= 5 %, the clean rows' budget), but
+// for the checks over it when this was added (`kJitterOverBudget`): reported, not asserted.
+//
 // PD_VALIDATION_VERBOSE=1 prints every measured value. PD_VALIDATION_THREADS=n (default 2).
-// PD_VALIDATION_CLEAN_ONLY=1 runs the clean photos only (the false-alarm rows).
-// PD_VALIDATION_DUMP=DIR writes the tuning photos' missed degradations there, to look at.
+// PD_VALIDATION_CLEAN_ONLY=1 runs the clean photos only (the false-alarm rows, jittered too).
+// PD_VALIDATION_JITTER=n jittered copies per photo (default 2, 0: none). Copy k of a photo is the
+// same whatever n is, so a larger n adds copies and keeps the first ones.
+// PD_VALIDATION_DUMP=DIR writes the tuning photos' missed degradations there, to look at, and
+// their jittered copies that alarm.
 // PD_VALIDATION_ONLY=check_id spoils the photos for that check only (the other rows stay empty).
 #include <algorithm>
 #include <cctype>
@@ -35,6 +46,10 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+// The demo queue's seeded generator (header only): fixed mappings, the same copies with any
+// standard library. The demo's jitter itself needs a demo Portrait (a face search, a window
+// levelled on the eye line), so the copies are made here.
+#include "demo/demo_rng.h"
 #include "engine/degradations.h"
 #include "engine/engine_fixture.h"
 #include "engine/validation_config.h"
@@ -142,6 +157,86 @@ std::vector<Clean> clean_variants(const cv::Mat& bgr) {
     return c;
 }
 
+// [SECTION] Jittered clean copies
+
+// A phone capture of the same scene: never pixel-identical. Ranges per copy, drawn uniformly:
+// roll +/- 1 deg and zoom 1..1.03 about the centre, shift +/- 2 % of the width and of the
+// height, +/- 0.15 EV in linear light, JPEG quality 85..92. Same size as the photo. Where the
+// frame moves past the photo, the pixels are filled as the demo queue fills them
+// (src/demo/sources.cpp): the top row repeated above (the wall over the head), mirrored beside
+// and below.
+struct Jitter {
+    double roll_deg = 0, zoom = 1, dx = 0, dy = 0, ev = 0;
+    int quality = 90;
+};
+
+// Copy k (1-based) of the photo `name`: seeded by the name and k only.
+Jitter draw_jitter(const std::string& name, int k) {
+    demo::Rng rng(demo::derive(8, "validation jitter " + name, std::uint64_t(k)));
+    Jitter j;
+    j.roll_deg = rng.uniform(-1.0, 1.0);
+    j.zoom = rng.uniform(1.0, 1.03);
+    j.dx = rng.uniform(-0.02, 0.02);
+    j.dy = rng.uniform(-0.02, 0.02);
+    j.ev = rng.uniform(-0.15, 0.15);
+    j.quality = 85 + rng.index(8);
+    return j;
+}
+
+std::string describe(const Jitter& j) {
+    char b[96];
+    std::snprintf(b, sizeof b, "roll %+.2f zoom %.3f shift %+.3f/%+.3f %+.2f EV q%d", j.roll_deg, j.zoom, j.dx, j.dy, j.ev,
+                  j.quality);
+    return b;
+}
+
+cv::Mat apply_jitter(const cv::Mat& bgr, const Jitter& j) {
+    const int pad = int(std::ceil(0.08 * std::max(bgr.cols, bgr.rows)));
+    cv::Mat padded;
+    cv::copyMakeBorder(bgr, padded, pad, pad, pad, pad, cv::BORDER_REFLECT101);
+    for (int y = 0; y < pad; ++y) padded.row(pad).copyTo(padded.row(y));
+    // Output pixel -> padded source pixel: about the photo's centre, rotated and scaled, moved.
+    const cv::Point2f c(float(pad + bgr.cols / 2.0), float(pad + bgr.rows / 2.0));
+    cv::Mat m = cv::getRotationMatrix2D(c, j.roll_deg, j.zoom);
+    m.at<double>(0, 2) += j.dx * bgr.cols - pad;
+    m.at<double>(1, 2) += j.dy * bgr.rows - pad;
+    cv::Mat out;
+    // Bicubic, not bilinear as the demo renders: at sub-pixel offsets bilinear halves the 2-4 px
+    // detail a fresh capture has, and source_resolution reads that as a x2 enlargement (6 of 46
+    // tuning copies warned with it, none with bicubic).
+    cv::warpAffine(padded, out, m, bgr.size(), cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+    // Exposure in linear light (as test::expose and the demo's linear_gain).
+    cv::Mat lut(1, 256, CV_8U);
+    const double gain = std::pow(2.0, j.ev);
+    for (int i = 0; i < 256; ++i) {
+        const double c8 = i / 255.0;
+        const double lin = std::min(1.0, gain * (c8 <= 0.04045 ? c8 / 12.92 : std::pow((c8 + 0.055) / 1.055, 2.4)));
+        const double s = lin <= 0.0031308 ? lin * 12.92 : 1.055 * std::pow(lin, 1 / 2.4) - 0.055;
+        lut.at<uchar>(i) = cv::saturate_cast<uchar>(s * 255 + 0.5);
+    }
+    cv::LUT(out, lut, out);
+    return out;
+}
+
+// Checks over the 5 % budget on the tuning photos' jittered copies when the section was added:
+// printed, not asserted. Whether to fix the check, name a true positive or change the budget is
+// for the project's steering (issue 8); drop an entry once its check is back under budget.
+const std::map<std::string, std::string> kJitterOverBudget = {
+    {"eye_tilt",
+     "woman-dark-suit-plain-bg (3.7 deg) and deepface-img61 (-4.0) lie just under the 4 deg warning; the copies' roll "
+     "(up to 1 deg) turns their eye line past it: real 4-4.8 deg tilts on the copies (2 copies: 3/50, 10 copies: 14/250)"},
+    {"matte_quality",
+     "deepface-img4 alarms on every clean variant and every copy (torso taken for background, or holes in the "
+     "person); others come and go with the jitter (man-suit-plain-bg, deepface-img44): 2 copies: 2/40, exactly "
+     "the budget; 10 copies: 13/200, 6.5 %"},
+};
+
+// Copies per photo: PD_VALIDATION_JITTER (default 2, 0: none).
+int jitter_copies_per_photo() {
+    const char* e = std::getenv("PD_VALIDATION_JITTER");
+    return e ? std::max(0, std::atoi(e)) : 2;
+}
+
 // [SECTION] Running
 
 bool alarmed(Verdict v) { return v == Verdict::Warn || v == Verdict::Fail; }
@@ -158,9 +253,29 @@ struct PhotoRun {
     std::vector<Measured> spoiled;
     std::vector<std::string> skipped;  // degradations that do not apply to this photo
     std::vector<std::pair<std::string, std::vector<CheckResult>>> clean;  // variant label, checks
+    struct Jittered {
+        std::string copy;  // "j<k>"
+        Jitter jitter;
+        std::vector<CheckResult> checks;
+    };
+    std::vector<Jittered> jittered;
+    std::vector<std::string> jitter_errors;  // copies that could not be analysed: fail the test
 };
 
-PhotoRun run_photo(const RealPhoto& s, const std::set<std::string>& catalogue, bool clean_only) {
+// PD_VALIDATION_DUMP=DIR: a tuning photo's bytes as the engine was given them, to look at
+// (DIR/photo@check@what@label.jpg). Held-out photos are never dumped: they are not looked at
+// while tuning.
+void dump(const RealPhoto& s, const std::string& check, std::string what, const std::string& label,
+          const std::vector<std::uint8_t>& bytes) {
+    const char* dir = std::getenv("PD_VALIDATION_DUMP");
+    if (!dir || s.held_out) return;
+    for (char& ch : what)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '-';
+    std::ofstream(std::filesystem::path(dir) / (s.name + "@" + check + "@" + what + "@" + label + ".jpg"), std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+}
+
+PhotoRun run_photo(const RealPhoto& s, const std::set<std::string>& catalogue, bool clean_only, int jitter_n) {
     PhotoRun r;
     const auto& E = test::shared_engine();
     cv::Mat bgr;
@@ -183,6 +298,21 @@ PhotoRun run_photo(const RealPhoto& s, const std::set<std::string>& catalogue, b
                                                               : E.config().spec.face_width.mid() / a.subject().face_width());
         }
         r.clean.emplace_back(c.label, std::move(o->checks));
+    }
+    for (int k = 1; k <= jitter_n; ++k) {
+        const Jitter j = draw_jitter(s.name, k);
+        const std::string copy = "j" + std::to_string(k);
+        const auto bytes = test::encode_jpeg_q(apply_jitter(bgr, j), j.quality);
+        auto o = E.process(bytes);
+        if (!o) {
+            r.jitter_errors.push_back(copy + " (" + describe(j) + "): " + o.error().message);
+            continue;
+        }
+        // The copies that alarm (true positives aside), to look at (PD_VALIDATION_DUMP).
+        for (const auto& cr : o->checks)
+            if (alarmed(cr.verdict) && !test::validation_config().is_true_positive(s.name, cr.id))
+                dump(s, cr.id, "jitter", copy, bytes);
+        r.jittered.push_back({copy, j, std::move(o->checks)});
     }
     if (clean_only) return r;
     test::Photo p;
@@ -211,18 +341,8 @@ PhotoRun run_photo(const RealPhoto& s, const std::set<std::string>& catalogue, b
         }
         const auto& cr = test::find_check(o->checks, c.target);
         r.spoiled.push_back({c.kind, c.label, c.target, cr.verdict, cr.value});
-        // PD_VALIDATION_DUMP=DIR: every missed degradation of a tuning photo as the JPEG the
-        // engine was given, to look at (DIR/photo@check@kind@label.jpg). Held-out photos are
-        // not dumped: they are not looked at while tuning.
-        const char* dir = std::getenv("PD_VALIDATION_DUMP");
-        if (dir && !s.held_out && !alarmed(cr.verdict)) {
-            std::string kind = c.kind;
-            for (char& ch : kind)
-                if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '-';
-            std::ofstream(std::filesystem::path(dir) / (s.name + "@" + c.target + "@" + kind + "@" + c.label + ".jpg"),
-                          std::ios::binary)
-                .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-        }
+        // Every missed degradation of a tuning photo, to look at (PD_VALIDATION_DUMP).
+        if (!alarmed(cr.verdict)) dump(s, c.target, c.kind, c.label, bytes);
     }
     return r;
 }
@@ -287,6 +407,7 @@ TEST(Validation, TableOverEveryRealPhoto) {
 
     // PD_VALIDATION_CLEAN_ONLY=1: only the clean photos (false alarms), in seconds.
     const bool clean_only = std::getenv("PD_VALIDATION_CLEAN_ONLY") != nullptr;
+    const int jitter_n = jitter_copies_per_photo();
     std::vector<PhotoRun> runs(sources.size());
     {
         int threads = 2;
@@ -295,7 +416,8 @@ TEST(Validation, TableOverEveryRealPhoto) {
         std::vector<std::thread> pool;
         for (int i = 0; i < threads; ++i)
             pool.emplace_back([&] {
-                for (std::size_t k; (k = next++) < sources.size();) runs[k] = run_photo(sources[k], catalogue, clean_only);
+                for (std::size_t k; (k = next++) < sources.size();)
+                    runs[k] = run_photo(sources[k], catalogue, clean_only, jitter_n);
             });
         for (auto& t : pool) t.join();
     }
@@ -310,6 +432,16 @@ TEST(Validation, TableOverEveryRealPhoto) {
     struct CleanAlarm { int variants = 0; std::string first; };
     std::vector<std::pair<std::string, std::map<std::string, CleanAlarm>>> clean_alarms;  // photo -> check -> alarm
     std::vector<std::string> targets_not_in_catalogue;
+    // The jittered copies, per check (not in `rows`: the clean rows keep their denominators).
+    // Alarms are named for the tuning photos only; of the held-out ones only counts are kept.
+    struct JitterRow {
+        Count col[2];
+        int set_aside = 0;
+        std::vector<std::pair<std::string, std::string>> tuning_alarms;  // "photo j<k>", "verdict value"
+        std::set<std::string> held_out_photos;  // held-out photos with an alarm (counted, not named)
+    };
+    std::map<std::string, JitterRow> jitter_rows;
+    std::map<std::string, std::string> jitter_params;  // tuning photo j<k> -> its jitter, for the list
     int photos[2] = {0, 0}, no_face[2] = {0, 0};
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& s = sources[i];
@@ -370,6 +502,29 @@ TEST(Validation, TableOverEveryRealPhoto) {
                                 to_string(cr.verdict), cr.value);
             }
         }
+        for (const auto& e : r.jitter_errors) ADD_FAILURE() << s.key << ": jittered clean copy cannot be analysed: " << e;
+        for (const auto& [copy, jitter, checks] : r.jittered) {
+            if (col == 0) jitter_params[s.name + " " + copy] = describe(jitter);
+            for (const auto& cr : checks) {
+                auto& jr = jitter_rows[cr.id];
+                // Set aside exactly as the clean rows do: a named true positive is not a false alarm.
+                if (cfg.is_true_positive(s.name, cr.id)) {
+                    ++jr.set_aside;
+                    continue;
+                }
+                jr.col[col].add(alarmed(cr.verdict));
+                if (alarmed(cr.verdict)) {
+                    if (col == 0)
+                        jr.tuning_alarms.emplace_back(s.name + " " + copy,
+                                                      std::string(to_string(cr.verdict)) + " " + fmt_num(cr.value, 3));
+                    else
+                        jr.held_out_photos.insert(s.name);
+                }
+                if (verbose)
+                    std::printf("  %-28s %-32s %-6s %-22s %-14s %.3f\n", s.held_out ? "(held-out)" : s.name.c_str(), "jittered",
+                                copy.c_str(), cr.id.c_str(), to_string(cr.verdict), cr.value);
+            }
+        }
     }
     for (const auto& [id, _] : rows)
         if (!catalogue.count(id)) order.push_back(id);
@@ -420,6 +575,49 @@ TEST(Validation, TableOverEveryRealPhoto) {
         std::string line;
         for (const auto& [id, a] : alarms) line += (line.empty() ? "" : "; ") + id + " " + a.first + " " + std::to_string(a.variants) + "/3";
         std::printf("%s: %s\n", photo.c_str(), line.c_str());
+    }
+
+    // [jittered] After the table and its notes, in the same columns.
+    if (jitter_n > 0) {
+        std::printf("\nFalse alarms on jittered clean copies: %d per photo (roll +/-1 deg, zoom +0-3 %%, shift +/-2 %%, "
+                    "+/-0.15 EV, JPEG q85-92; seeded by photo name), target <= 5 %% per check\n",
+                    jitter_n);
+        std::printf("%-22s %-38s %-17s %-17s %s\n", "check", "", "tuning", "held-out", "target");
+        for (const auto& id : order) {
+            auto it = jitter_rows.find(id);
+            if (it == jitter_rows.end()) continue;
+            const auto& jr = it->second;
+            const Row r{id, "", true, {jr.col[0], jr.col[1]}, jr.set_aside, catalogue.count(id) > 0};
+            const std::string what = "jittered copies" + (jr.set_aside ? " (" + std::to_string(jr.set_aside) + " TP)" : "");
+            std::printf("%-22s %-38s %-17s %-17s %s%s\n", id.c_str(), what.c_str(), jr.col[0].str().c_str(),
+                        jr.col[1].str().c_str(), marker(r).c_str(), kJitterOverBudget.count(id) ? ", not asserted" : "");
+        }
+        for (const auto& [id, why] : kJitterOverBudget) std::printf("not asserted: %s: %s\n", id.c_str(), why.c_str());
+        std::printf("\nAlarms on jittered copies (tuning photos: copy, verdict, value; held-out photos: counts only)\n");
+        std::set<std::string> listed;
+        for (const auto& id : order) {
+            auto it = jitter_rows.find(id);
+            if (it == jitter_rows.end()) continue;
+            const auto& jr = it->second;
+            std::string line;
+            for (const auto& [copy, what] : jr.tuning_alarms) {
+                line += (line.empty() ? "" : ", ") + copy + " " + what;
+                listed.insert(copy);
+            }
+            if (!jr.held_out_photos.empty())
+                line += (line.empty() ? "" : "; ") + std::string("held-out: ") + std::to_string(jr.col[1].hit) + " of " +
+                        std::to_string(jr.col[1].n) + " copies, on " + std::to_string(jr.held_out_photos.size()) + " photo(s)";
+            if (!line.empty()) std::printf("%s: %s\n", id.c_str(), line.c_str());
+        }
+        for (const auto& copy : listed) std::printf("  %s: %s\n", copy.c_str(), jitter_params[copy].c_str());
+
+        // The tuning photos only: the held-out column is there to show a gap, not to gate on.
+        for (const auto& [id, _] : kJitterOverBudget) EXPECT_TRUE(catalogue.count(id)) << "kJitterOverBudget: no check " << id;
+        for (const auto& [id, jr] : jitter_rows) {
+            if (!jr.col[0].n || kJitterOverBudget.count(id) || !catalogue.count(id)) continue;
+            EXPECT_LE(jr.col[0].rate(), 5.0) << id << ": false alarms on the tuning photos' jittered clean copies "
+                                             << jr.col[0].str() << " (see \"Alarms on jittered copies\" above)";
+        }
     }
 
     EXPECT_GT(printed, 0) << "the validation table is empty";
