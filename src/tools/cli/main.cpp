@@ -13,12 +13,14 @@
 #include <CLI/CLI.hpp>
 #include <opencv2/core.hpp>
 
+#include "common/process_memory.h"
 #include "tools/cli/commands.h"
 
 int main(int argc, char** argv) {
     // One core per photo: batch parallelism comes from --jobs, and single-photo timings stay
     // comparable with the benchmarks.
     cv::setNumThreads(1);
+    pd::keep_freed_memory();
 
     CLI::App app{"PhotoDesk engine tools: standardize and check graduate ID photos"};
     app.require_subcommand(1);

@@ -15,10 +15,12 @@
 
 #include <iostream>
 
+#include "common/process_memory.h"
 #include "tools/photodeskd/commands.h"
 
 int main(int argc, char** argv) {
     using namespace pd::photodeskd;
+    pd::keep_freed_memory();
     // Parallelism is per request / per ingest worker ([ingest] workers); OpenCV's own pool
     // on top would oversubscribe the cores, as in photodesk-cli.
     cv::setNumThreads(1);
