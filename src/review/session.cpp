@@ -297,12 +297,18 @@ void ReviewSession::open_picker(bool then_reject) {
     if (!s || reasons_.empty()) return;
     picker_.open = true;
     picker_.row = 0;
+    picker_.order.clear();
+    for (const auto& code : s->bar)
+        for (int i = 0; i < int(reasons_.size()); ++i)
+            if (reasons_[size_t(i)].code == code) picker_.order.push_back(i);
+    for (int i = 0; i < int(reasons_.size()); ++i)
+        if (std::find(picker_.order.begin(), picker_.order.end(), i) == picker_.order.end()) picker_.order.push_back(i);
     picker_.ticked = s->ticked;
     picker_.then_reject = then_reject;
 }
 
 void ReviewSession::picker_hotkey(int row) {
-    if (!picker_.open || row < 0 || row >= int(reasons_.size())) return;
+    if (!picker_.open || row < 0 || row >= int(picker_.order.size())) return;
     touch();
     picker_.row = row;
     apply_picker(Command::picker_toggle);
@@ -310,12 +316,12 @@ void ReviewSession::picker_hotkey(int row) {
 
 void ReviewSession::apply_picker(Command c) {
     if (!picker_.open) return;
-    const int n = int(reasons_.size());
+    const int n = int(picker_.order.size());
     switch (c) {
         case Command::picker_up: picker_.row = (picker_.row + n - 1) % n; break;
         case Command::picker_down: picker_.row = (picker_.row + 1) % n; break;
         case Command::picker_toggle: {
-            const std::string& code = reasons_[size_t(picker_.row)].code;
+            const std::string& code = reasons_[size_t(picker_.order[size_t(picker_.row)])].code;
             auto it = std::find(picker_.ticked.begin(), picker_.ticked.end(), code);
             if (it == picker_.ticked.end()) picker_.ticked.push_back(code);
             else picker_.ticked.erase(it);

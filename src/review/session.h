@@ -76,6 +76,10 @@ struct ViewState {
 struct PickerState {
     bool open = false;
     int row = 0;
+    // Reasons (indices into the catalogue) in the picker's row order: the item's 1-9 bar first,
+    // in the bar's order, then the rest of the catalogue. Row i has hotkey picker.slots[i], so a
+    // digit means the same reason in the picker as in the bar.
+    std::vector<int> order;
     std::vector<std::string> ticked;
     bool then_reject = false;                 // opened by R with nothing ticked
 };

@@ -113,12 +113,49 @@ TEST_F(SessionTest, RejectUsesTheReasonsTheFailingChecksSuggest) {
     EXPECT_EQ(rows[0].reasons, std::vector<std::string>{"head_tilted"});
 }
 
+// The picker's row of a reason (its hotkey is picker.slots[row]).
+int picker_row(const ReviewSession& s, const std::string& code) {
+    const auto& order = s.picker().order;
+    for (int i = 0; i < int(order.size()); ++i)
+        if (s.reasons()[size_t(order[size_t(i)])].code == code) return i;
+    ADD_FAILURE() << code << " is not in the picker";
+    return -1;
+}
+
+// A reviewer who learnt "2" from the bar presses 2 in the picker too: it must be the same reason.
+TEST_F(SessionTest, APickerDigitMeansTheSameReasonAsInTheBar) {
+    step();
+    answer(RestoreResult{});
+    step();
+    ClaimResult c;
+    c.ok = true;
+    c.items.push_back(item(7, {"sharpness"}, {"exposure"}, unix_now + 300));
+    answer(std::move(c));
+    const Slot* cur = s->current();
+    ASSERT_NE(cur, nullptr);
+    ASSERT_GE(cur->bar.size(), 2u);
+    EXPECT_EQ(cur->bar[0], "blurry");
+    EXPECT_EQ(cur->bar[1], "exposure");
+    s->apply(Command::reasons);
+    ASSERT_EQ(s->context(), Context::picker);
+    const auto& order = s->picker().order;
+    ASSERT_EQ(order.size(), s->reasons().size());
+    for (size_t i = 0; i < cur->bar.size(); ++i)
+        EXPECT_EQ(s->reasons()[size_t(order[i])].code, cur->bar[i]) << "row " << i;
+    std::vector<int> sorted = order;
+    std::sort(sorted.begin(), sorted.end());
+    for (int i = 0; i < int(sorted.size()); ++i) EXPECT_EQ(sorted[size_t(i)], i) << "every reason once";
+    s->picker_hotkey(1);   // the picker's "2"
+    s->apply(Command::picker_confirm);
+    EXPECT_EQ(s->current()->ticked, (std::vector<std::string>{"blurry", "exposure"}));
+}
+
 TEST_F(SessionTest, RejectWithNothingTickedOpensThePickerInsteadOfSending) {
     ready_with(2);
     s->apply(Command::reject);
     EXPECT_EQ(s->context(), Context::picker);
     EXPECT_TRUE(outbox(*s).empty());
-    s->picker_hotkey(4);   // ears_hidden
+    s->picker_hotkey(picker_row(*s, "ears_hidden"));
     EXPECT_EQ(s->picker().ticked, std::vector<std::string>{"ears_hidden"});
     s->apply(Command::picker_confirm);
     EXPECT_EQ(s->context(), Context::review);
@@ -142,7 +179,7 @@ TEST_F(SessionTest, PickerCancelLeavesTheItemUndecided) {
 TEST_F(SessionTest, AReasonThatNeedsANoteAsksForItBeforeRejecting) {
     ready_with(2);
     s->apply(Command::reasons);
-    s->picker_hotkey(5);   // other: note required
+    s->picker_hotkey(picker_row(*s, "other"));   // a note is required
     s->apply(Command::picker_confirm);
     s->apply(Command::reject);
     EXPECT_EQ(s->context(), Context::note);
@@ -158,7 +195,7 @@ TEST_F(SessionTest, AReasonThatNeedsANoteAsksForItBeforeRejecting) {
 TEST_F(SessionTest, AnEmptyNoteDoesNotReject) {
     ready_with(2);
     s->apply(Command::reasons);
-    s->picker_hotkey(5);
+    s->picker_hotkey(picker_row(*s, "other"));
     s->apply(Command::picker_confirm);
     s->apply(Command::reject);
     s->note_editor().text = "   ";

@@ -63,15 +63,16 @@ void draw_picker(ViewContext& v) {
     ImGui::Begin(v.tr("picker.title"), nullptr, kDialog);
     const auto& reasons = v.session.reasons();
     const auto& slots = v.keymap.picker_slots();
-    const int per_column = std::max(1, (int(reasons.size()) + 1) / 2);
+    const int n = int(p.order.size());
+    const int per_column = std::max(1, (n + 1) / 2);
     if (ImGui::BeginTable("##picker", 2, ImGuiTableFlags_SizingFixedFit)) {
         for (int row = 0; row < per_column; ++row) {
             ImGui::TableNextRow();
             for (int colm = 0; colm < 2; ++colm) {
                 const int i = colm * per_column + row;
-                if (i >= int(reasons.size())) continue;
+                if (i >= n) continue;
                 ImGui::TableSetColumnIndex(colm);
-                const auto& r = reasons[size_t(i)];
+                const auto& r = reasons[size_t(p.order[size_t(i)])];
                 const bool ticked = std::find(p.ticked.begin(), p.ticked.end(), r.code) != p.ticked.end();
                 const char* key = i < int(slots.size()) ? v.text("{}", review::chord_label(slots[size_t(i)])) : "";
                 std::string k = key;
