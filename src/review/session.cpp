@@ -297,14 +297,19 @@ void ReviewSession::open_picker(bool then_reject) {
     if (!s || reasons_.empty()) return;
     picker_.open = true;
     picker_.row = 0;
-    picker_.order.clear();
-    for (const auto& code : s->bar)
-        for (int i = 0; i < int(reasons_.size()); ++i)
-            if (reasons_[size_t(i)].code == code) picker_.order.push_back(i);
-    for (int i = 0; i < int(reasons_.size()); ++i)
-        if (std::find(picker_.order.begin(), picker_.order.end(), i) == picker_.order.end()) picker_.order.push_back(i);
+    picker_.order = picker_order(*s);
     picker_.ticked = s->ticked;
     picker_.then_reject = then_reject;
+}
+
+std::vector<int> ReviewSession::picker_order(const Slot& s) const {
+    std::vector<int> order;
+    for (const auto& code : s.bar)
+        for (int i = 0; i < int(reasons_.size()); ++i)
+            if (reasons_[size_t(i)].code == code) order.push_back(i);
+    for (int i = 0; i < int(reasons_.size()); ++i)
+        if (std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
+    return order;
 }
 
 void ReviewSession::picker_hotkey(int row) {

@@ -228,6 +228,7 @@ private:
     void toast(std::string text, bool error = false);
     bool needs_note(const Slot& s) const;
     std::vector<std::string> make_bar(const ReviewItem& item) const;
+    std::vector<int> picker_order(const Slot& s) const;   // see PickerState::order
 
     // sync
     void on_hello(HelloResult r);

@@ -150,6 +150,25 @@ TEST_F(SessionTest, APickerDigitMeansTheSameReasonAsInTheBar) {
     EXPECT_EQ(s->current()->ticked, (std::vector<std::string>{"blurry", "exposure"}));
 }
 
+// A catalogue that arrives while the picker is open (a reconnect's hello) closes it, and the
+// picker opened again is numbered for the new catalogue (its rows index the catalogue).
+TEST_F(SessionTest, ANewCatalogueClosesThePickerAndRenumbersIt) {
+    ready_with(2);
+    s->apply(Command::reasons);
+    ASSERT_EQ(s->context(), Context::picker);
+    ASSERT_EQ(s->picker().order.size(), 6u);
+    HelloResult h = hello();
+    h.reasons.erase(h.reasons.begin(), h.reasons.begin() + 4);   // ears_hidden, other
+    answer(std::move(h));
+    EXPECT_EQ(s->context(), Context::review);
+    s->apply(Command::reasons);
+    ASSERT_EQ(s->picker().order.size(), 2u);
+    for (int row : s->picker().order) EXPECT_LT(row, 2);
+    s->picker_hotkey(picker_row(*s, "ears_hidden"));
+    s->apply(Command::picker_confirm);
+    EXPECT_EQ(s->current()->ticked, std::vector<std::string>{"ears_hidden"});
+}
+
 TEST_F(SessionTest, RejectWithNothingTickedOpensThePickerInsteadOfSending) {
     ready_with(2);
     s->apply(Command::reject);
