@@ -4,6 +4,7 @@
 // for reviewers (only their live leases) and ID-number masking.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <regex>
 #include <set>
 #include <thread>
@@ -200,11 +201,16 @@ TEST_P(ServerTest, AuthReviewerSeesOnlyItsLiveLeases) {
     auto rel = must_respond(rev1.release({ids[1]}), "release");
     EXPECT_EQ(rel.json()["released"], 1);
     EXPECT_EQ(get_status(rev1, item(1)), 403);
-    auto short_lease = must_respond(rev1.claim({.n = 1, .lease_seconds = 1}), "short claim");
+    // The lease is long enough that a busy CI machine (PostgreSQL, two test processes at once)
+    // still reads the item inside it; a 1 s lease once ran out before the first GET. The wait
+    // is counted from the claim's answer, so the lease has surely ended when the last GETs run.
+    constexpr int kShortLease = 4;
+    auto short_lease = must_respond(rev1.claim({.n = 1, .lease_seconds = kShortLease}), "short claim");
+    const auto claimed = std::chrono::steady_clock::now();
     ASSERT_EQ(short_lease.json()["items"].size(), 1u);
     const auto short_id = short_lease.json()["items"][0]["id"].get<std::int64_t>();
     EXPECT_EQ(get_status(rev1, "/v1/submissions/" + std::to_string(short_id)), 200);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    std::this_thread::sleep_until(claimed + std::chrono::milliseconds(kShortLease * 1000 + 1100));
     EXPECT_EQ(get_status(rev1, "/v1/submissions/" + std::to_string(short_id)), 403);
     EXPECT_EQ(get_status(rev1, "/v1/submissions/" + std::to_string(short_id) + "/images/original"), 403);
 }
