@@ -32,6 +32,10 @@ const char* to_string(ErrorCode code);
 struct Error {
     ErrorCode code = ErrorCode::Internal;
     std::string message;  // one specific line, fit for stderr or a UI popup
+    // A stable key for which case of `code` this is, where a program needs to tell them apart
+    // (the engine's spec refusals: "head_proportions", ...; see engine/crop/crop.h), so a
+    // translated UI can name it; empty where the code says enough. Never shown as is.
+    std::string kind = {};
 };
 
 template <class T>
@@ -62,5 +66,8 @@ struct Ok {};
 using Status = Result<Ok>;
 
 inline Error make_error(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(ErrorCode code, std::string kind, std::string message) {
+    return Error{code, std::move(message), std::move(kind)};
+}
 
 }  // namespace pd

@@ -298,9 +298,9 @@ void PhotoEngine::add_small_faces(const cv::Mat& img, int detect_long_side, std:
 // [SECTION] Plan, render, check
 
 Result<CropPlan> PhotoEngine::plan(const SourceAnalysis& a) const {
-    if (!a.has_face()) return make_error(ErrorCode::NoFace, "no face found in the photo");
+    if (!a.has_face()) return make_error(ErrorCode::NoFace, refusal::kNoFace, "no face found in the photo");
     if (a.crown_row < 0 && !a.head_cut_off) {
-        return make_error(ErrorCode::SpecUnreachable,
+        return make_error(ErrorCode::SpecUnreachable, refusal::kCrownNotFound,
                           "the top of the head cannot be told from the background above it");
     }
     return plan_crop(a.head, a.working.size(), a.head_cut_off, a.working_per_original, cfg_.spec);
@@ -359,7 +359,7 @@ Result<StandardizeOutcome> PhotoEngine::judge_final(std::span<const std::uint8_t
         p.crop.out_height = an.working.rows;
         out.photo = std::move(p);
     } else {
-        out.spec_error = Error{ErrorCode::NoFace, "no face found in the photo"};
+        out.spec_error = make_error(ErrorCode::NoFace, refusal::kNoFace, "no face found in the photo");
     }
     out.checks = check(out.analysis, out.photo ? &*out.photo : nullptr);
     return out;

@@ -125,7 +125,12 @@ void parse_report(const json& r, ReviewItem& it) {
     }
     if (r.contains("landmarks") && r.at("landmarks").is_object() && r.at("landmarks").contains("points"))
         for (const auto& p : r.at("landmarks").at("points")) it.landmarks.push_back(point(p));
-    if (r.contains("spec_error") && r.at("spec_error").is_object()) it.spec_error = str(r.at("spec_error"), "message");
+    if (r.contains("spec_error") && r.at("spec_error").is_object()) {
+        const json& e = r.at("spec_error");
+        it.spec_error = str(e, "message");
+        it.spec_error_kind = str(e, "kind");
+        if (it.spec_error_kind.empty()) it.spec_error_kind = str(e, "code");   // reports before kinds
+    }
     if (r.contains("checks")) {
         if (!r.at("checks").is_array()) throw Bad{"checks.checks", "must be an array"};
         for (const auto& c : r.at("checks")) {
@@ -227,6 +232,12 @@ Result<ReviewItem> parse_item(const json& s) {
         return make_error(ErrorCode::InvalidArgument, "submission " + std::to_string(it.id) + ": " + e.what());
     }
     return it;
+}
+
+const std::string& spec_refusal_text(const ReviewItem& item, const Strings& strings) {
+    if (!item.spec_error_kind.empty() && strings.has("spec_refusal.", item.spec_error_kind))
+        return strings.tr("spec_refusal.", item.spec_error_kind);
+    return item.spec_error;
 }
 
 }  // namespace pd::review

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "review/i18n.h"
 
 namespace pd::review {
 
@@ -93,7 +94,8 @@ struct ReviewItem {
     double per_original = 1;                   // working px per original px
     Crop crop;
     std::vector<Point> landmarks;              // working px, 68 points or none
-    std::string spec_error;                    // why there is no spec photo ("" when there is)
+    std::string spec_error;                    // why there is no spec photo ("" when there is): the engine's English sentence
+    std::string spec_error_kind;               // which refusal (spec_error.kind, else its code): engine/crop/crop.h
     std::vector<Check> checks;                 // failing first, then warn, n/a, pass
     int fails = 0, warns = 0;
 
@@ -110,5 +112,10 @@ struct ReviewItem {
 
 // `submission` is one element of a claim's "items" or GET /v1/submissions/{id}'s "submission".
 Result<ReviewItem> parse_item(const nlohmann::json& submission);
+
+// Why an item has no spec photo, in the reviewer's language: the catalogue's words for its
+// refusal kind (ui.*.toml [spec_refusal]), or the engine's own sentence for a kind this build
+// does not know (a newer server).
+const std::string& spec_refusal_text(const ReviewItem& item, const Strings& strings);
 
 }  // namespace pd::review

@@ -107,6 +107,7 @@ json report_json(const engine::StandardizeOutcome& o, const domain::SpecProfile&
     }
     if (o.spec_error) {
         j["spec_error"] = {{"code", to_string(o.spec_error->code)}, {"message", o.spec_error->message}};
+        if (!o.spec_error->kind.empty()) j["spec_error"]["kind"] = o.spec_error->kind;
     }
     j["checks"] = to_json(o.checks);
     int fails = 0, warns = 0;

@@ -117,6 +117,7 @@ TEST(Crop, HeadCutOffAtTheTopIsUnreachable) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, ErrorCode::SpecUnreachable);
     EXPECT_TRUE(contains(r.error().message, "cut off")) << r.error().message;
+    EXPECT_EQ(r.error().kind, refusal::kCrownCutOff);
 }
 
 TEST(Crop, FaceTooSmallNeedsTooMuchUpscaling) {
@@ -131,6 +132,7 @@ TEST(Crop, FaceTooSmallNeedsTooMuchUpscaling) {
     EXPECT_TRUE(contains(m, "x3.78")) << m;   // the factor needed
     EXPECT_TRUE(contains(m, "x2.50")) << m;   // the limit
     EXPECT_TRUE(contains(m, "60 px")) << m;   // the face width in the original
+    EXPECT_EQ(r.error().kind, refusal::kUpscaleLimit);
 
     // The same head from an original twice as large (working = half size) is fine: x1.89.
     auto ok = plan_crop(h, cv::Size(400, 600), false, 0.5, spec());
@@ -161,12 +163,14 @@ TEST(Crop, ProportionsThatFitNoBand) {
     EXPECT_TRUE(contains(m, "proportions")) << m;
     EXPECT_TRUE(contains(m, "300 px")) << m;
     EXPECT_TRUE(contains(m, "50 px")) << m;
+    EXPECT_EQ(r.error().kind, refusal::kHeadProportions);
 
     // The other way round: a narrow face far below the crown (a tall hat of hair).
     const HeadMeasure tall = head(100, 400, 500, 100, 520);
     auto r2 = plan_crop(tall, cv::Size(1000, 1500), false, 0.5, spec());
     ASSERT_FALSE(r2);
     EXPECT_TRUE(contains(r2.error().message, "proportions")) << r2.error().message;
+    EXPECT_EQ(r2.error().kind, refusal::kHeadProportions);
 }
 
 TEST(Crop, NoCrownAboveTheEyes) {
@@ -175,6 +179,7 @@ TEST(Crop, NoCrownAboveTheEyes) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, ErrorCode::SpecUnreachable);
     EXPECT_TRUE(contains(r.error().message, "crown")) << r.error().message;
+    EXPECT_EQ(r.error().kind, refusal::kCrownNotFound);
 }
 
 TEST(Crop, BodyCutOffBelowTheChin) {
@@ -188,6 +193,7 @@ TEST(Crop, BodyCutOffBelowTheChin) {
         EXPECT_EQ(r.error().code, ErrorCode::SpecUnreachable);
         const std::string& m = r.error().message;
         EXPECT_TRUE(contains(m, "upper body")) << m;
+        EXPECT_EQ(r.error().kind, refusal::kBodyTooShort);
     }
 }
 

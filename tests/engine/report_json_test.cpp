@@ -66,6 +66,11 @@ TEST(ReportJson, NoLandmarksWithoutAFace) {
     const json j = wire::report_json(o.value(), E.config().spec, E.config().settings.version);
     EXPECT_FALSE(j.contains("landmarks"));
     EXPECT_TRUE(j["faces"].empty());
+    // Why there is no spec photo, with the kind a translated UI names (docs/cli.md).
+    ASSERT_TRUE(j.contains("spec_error"));
+    EXPECT_EQ(j["spec_error"]["code"], "no_face");
+    EXPECT_EQ(j["spec_error"]["kind"], engine::refusal::kNoFace);
+    EXPECT_EQ(j["spec_error"]["message"], o->spec_error->message);
 }
 
 }  // namespace

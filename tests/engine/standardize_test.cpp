@@ -224,6 +224,7 @@ void expect_cut_off_refused(const std::string& name, const cv::Mat& bgr) {
     ASSERT_TRUE(o->spec_error.has_value());
     EXPECT_EQ(o->spec_error->code, ErrorCode::SpecUnreachable) << o->spec_error->message;
     EXPECT_TRUE(contains(o->spec_error->message, "cut off")) << o->spec_error->message;
+    EXPECT_EQ(o->spec_error->kind, refusal::kCrownCutOff);
     EXPECT_TRUE(o->analysis.head_cut_off);
     // The checks still run, and the geometry ones cannot judge a photo that does not exist.
     EXPECT_GE(o->checks.size(), 20u);

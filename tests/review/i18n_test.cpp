@@ -66,6 +66,18 @@ TEST(Strings, EveryAutomatedCheckHasATitleInBothLanguages) {
     EXPECT_GE(n, 30);
 }
 
+TEST(Strings, EveryRefusalOfTheEngineHasWordsInBothLanguages) {
+    // The kinds are the refusal:: constants of engine/crop/crop.h (reports' spec_error.kind).
+    const Strings s = shipped();
+    const fs::path header = fs::path(pd::test::config_dir()).parent_path() / "src/engine/crop/crop.h";
+    const std::string text = read(header);
+    const std::regex kind(R"re(inline constexpr const char\* k[A-Za-z]+ = "([a-z_]+)")re");
+    int n = 0;
+    for (std::sregex_iterator it(text.begin(), text.end(), kind), end; it != end; ++it, ++n)
+        EXPECT_TRUE(s.has("spec_refusal.", (*it)[1].str())) << "no words for refusal " << (*it)[1];
+    EXPECT_GE(n, 6);
+}
+
 TEST(Strings, EveryKeyTheWorkstationLooksUpExists) {
     // tr("a.b") and pattern(tr("a.b"), ...) literals in src/workstation and src/review.
     const Strings s = shipped();

@@ -3,8 +3,10 @@
 // the field, never a crash.
 #include <gtest/gtest.h>
 
+#include "review/i18n.h"
 #include "review/item.h"
 #include "review_fixture.h"
+#include "support/test_support.h"
 
 using namespace pd::review;
 using nlohmann::json;
@@ -84,7 +86,34 @@ TEST(Item, NoFaceMeansNoCropAndAReason) {
     ASSERT_TRUE(r.ok());
     EXPECT_FALSE(r->crop.present);
     EXPECT_EQ(r->spec_error, "no face found");
+    EXPECT_EQ(r->spec_error_kind, "no_face") << "a report without a kind: its code";
     EXPECT_TRUE(r->standardized.empty());
+}
+
+TEST(Item, ARefusalIsNamedInTheReviewersLanguage) {
+    // The engine's sentence is English; the reviewer reads the catalogue's words for its kind.
+    auto strings = load_strings(pd::test::config_dir());
+    ASSERT_TRUE(strings.ok()) << strings.error().message;
+    json j = pd::test::submission_json(1, "a", {}, {}, 0, false);
+    j["checks"].erase("crop");
+    j["checks"]["spec_error"] = {{"code", "spec_unreachable"},
+                                 {"kind", "head_proportions"},
+                                 {"message", "head proportions fit no crop: ratio 1.31"}};
+    auto r = parse_item(j);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->spec_error_kind, "head_proportions");
+    const std::string zh = spec_refusal_text(*r, *strings);
+    EXPECT_NE(zh.find("头部比例"), std::string::npos) << zh;
+    strings->set_language(Language::en);
+    const std::string en = spec_refusal_text(*r, *strings);
+    EXPECT_NE(en.find("proportions"), std::string::npos) << en;
+    EXPECT_NE(en, zh);
+
+    // A kind this build does not know (a newer server): the engine's own sentence, not a key.
+    j["checks"]["spec_error"]["kind"] = "some_future_refusal";
+    auto future = parse_item(j);
+    ASSERT_TRUE(future.ok());
+    EXPECT_EQ(spec_refusal_text(*future, *strings), "head proportions fit no crop: ratio 1.31");
 }
 
 TEST(Item, MalformedInputNamesTheField) {

@@ -42,14 +42,14 @@ CropPlan crop_from_window(const HeadMeasure& head, double x, double y, double sc
 Result<CropPlan> plan_crop(const HeadMeasure& head, cv::Size working_size, bool head_cut_off,
                            double working_per_original, const domain::SpecProfile& spec) {
     if (head_cut_off) {
-        return make_error(ErrorCode::SpecUnreachable,
+        return make_error(ErrorCode::SpecUnreachable, refusal::kCrownCutOff,
                           "the head touches the top edge of the photo: the crown is cut off, retake "
                           "with space above the hair");
     }
     const double d_src = head.eye_y - head.crown_y;  // crown to eye line, working px
     if (d_src <= 1 || head.face_width <= 1) {
-        return make_error(ErrorCode::SpecUnreachable, "no crown found above the eyes: the hair "
-                                                      "cannot be told from the background");
+        return make_error(ErrorCode::SpecUnreachable, refusal::kCrownNotFound,
+                          "no crown found above the eyes: the hair cannot be told from the background");
     }
     // Aim well inside each band so that landmark and matte noise (a few px between two
     // measurements of the same photo) cannot push a value out of spec; narrow the margin only
@@ -73,7 +73,7 @@ Result<CropPlan> plan_crop(const HeadMeasure& head, cv::Size working_size, bool 
         }
     }
     if (!feasible) {
-        return make_error(ErrorCode::SpecUnreachable,
+        return make_error(ErrorCode::SpecUnreachable, refusal::kHeadProportions,
                           fmt("head proportions fit no crop: %.0f px from crown to eyes against a face "
                               "%.0f px wide (ratio %.2f) leave no safe margin in the crown and eye bands; "
                               "a tall hairstyle or a tilted head does this: retake",
@@ -82,7 +82,7 @@ Result<CropPlan> plan_crop(const HeadMeasure& head, cv::Size working_size, bool 
 
     const double upscale = s * working_per_original;
     if (upscale > spec.max_upscale) {
-        return make_error(ErrorCode::SpecUnreachable,
+        return make_error(ErrorCode::SpecUnreachable, refusal::kUpscaleLimit,
                           fmt("the face is %.0f px wide in the photo: reaching the spec needs x%.2f "
                               "up-scaling, over the x%.2f limit; retake closer or at a higher resolution",
                               head.face_width / working_per_original, upscale, spec.max_upscale));
@@ -103,7 +103,7 @@ Result<CropPlan> plan_crop(const HeadMeasure& head, cv::Size working_size, bool 
     const double x = head.centre_x - spec.width / 2.0 / s;
     const double bottom_missing = (y + spec.height / s - working_size.height) * s;
     if (bottom_missing > spec.max_padded_rows) {
-        return make_error(ErrorCode::SpecUnreachable,
+        return make_error(ErrorCode::SpecUnreachable, refusal::kBodyTooShort,
                           fmt("the photo ends %.0f px (output scale) above the bottom of the spec "
                               "frame: the upper body down to the chest is needed",
                               bottom_missing));

@@ -37,9 +37,25 @@ struct CropPlan {
     cv::Rect2d source_rect() const { return {x, y, out_width / scale, out_height / scale}; }
 };
 
+// Why no spec photo can be made from a source: the `kind` of the engine's SpecUnreachable and
+// NoFace errors. Stable keys: reports carry them (spec_error.kind) and the workstation names
+// each in the reviewer's language (config/ui.*.toml, [spec_refusal]); a test holds the two
+// lists together.
+namespace refusal {
+inline constexpr const char* kCrownCutOff = "crown_cut_off";       // the photo's top edge cuts the hair
+inline constexpr const char* kCrownNotFound = "crown_not_found";   // hair not told from the wall above it
+inline constexpr const char* kHeadProportions = "head_proportions";// crown-to-eyes vs face width fits no band
+inline constexpr const char* kUpscaleLimit = "upscale_limit";      // face too small in the source
+inline constexpr const char* kBodyTooShort = "body_too_short";     // the photo ends above the chest
+inline constexpr const char* kNoFace = "no_face";
+inline constexpr const char* kAll[] = {kCrownCutOff, kCrownNotFound, kHeadProportions,
+                                       kUpscaleLimit, kBodyTooShort, kNoFace};
+}  // namespace refusal
+
 // Places the window. `working_per_original` is working px per original-file px (for the
-// up-scaling limit: output px per original px = scale * working_per_original). Errors (SpecUnreachable) say exactly why: head cut off at the top, face
-// too small, proportions that fit no band, body cut off below the chin.
+// up-scaling limit: output px per original px = scale * working_per_original). Errors
+// (SpecUnreachable) say exactly why, with a refusal:: kind: head cut off at the top, no crown,
+// face too small, proportions that fit no band, body cut off below the chin.
 Result<CropPlan> plan_crop(const HeadMeasure& head, cv::Size working_size, bool head_cut_off,
                            double working_per_original, const domain::SpecProfile& spec);
 

@@ -111,9 +111,10 @@ void draw_standardized(ViewContext& v, ImVec2 pos, ImVec2 size) {
     dl->PushClipRect(pos, {pos.x + size.x, pos.y + size.y}, true);
     if (!std_tex && !(orig_tex && has_window && it.standardized.empty())) {
         const review::ImageEntry* e = v.session.image(it.standardized);
-        const char* msg = it.standardized.empty() ? v.text.pattern(v.tr("review.no_spec_photo"), it.spec_error)
-                          : e && e->state == review::ImageState::failed ? v.text.pattern(v.tr("review.image_failed"), e->message)
-                                                                        : v.tr("review.loading");
+        const char* msg =
+            it.standardized.empty() ? v.text.pattern(v.tr("review.no_spec_photo"), review::spec_refusal_text(it, v.session.strings()))
+            : e && e->state == review::ImageState::failed ? v.text.pattern(v.tr("review.image_failed"), e->message)
+                                                          : v.tr("review.loading");
         placeholder(dl, q0, q1, msg);
         dl->PopClipRect();
         return;
