@@ -5,6 +5,7 @@
 //   label_zh = "…"  label_en = "…"
 //   student_message_zh = "…"  student_message_en = "…"
 //   suggested_by_checks = ["eye_tilt", "yaw"]   # optional, default []
+//   suggested_by_refusals = ["head_proportions"] # optional, default []: engine refusal kinds
 //   note_required = false                       # optional, default false
 #include <map>
 
@@ -17,17 +18,18 @@ using detail::Node;
 
 namespace {
 
-std::vector<std::string> read_check_ids(const Node& node, std::string_view key) {
+// A list of identifiers (check ids, refusal kinds), each once.
+std::vector<std::string> read_ids(const Node& node, std::string_view key, std::string_view what) {
     std::vector<std::string> out;
     if (!node.has(key)) return out;
     const toml::value& v = node.require(key);
-    if (!v.is_array()) node.fail_value(key, "must be an array of check ids");
+    if (!v.is_array()) node.fail_value(key, "must be an array of " + std::string(what) + "s");
     const auto& items = v.as_array();
     for (std::size_t i = 0; i < items.size(); ++i) {
         const toml::value& e = items[i];
         const std::string at = node.key_path(key) + "[" + std::to_string(i) + "] = " + detail::describe(e);
         if (!e.is_string() || !domain::is_identifier(e.as_string().str))
-            node.fail_at(e, at + ": must be a check id (a-z, 0-9 and _)");
+            node.fail_at(e, at + ": must be a " + std::string(what) + " (a-z, 0-9 and _)");
         for (const std::string& seen : out) {
             if (seen == e.as_string().str) node.fail_at(e, at + ": listed twice");
         }
@@ -53,7 +55,7 @@ Result<domain::ReasonCatalog> parse_reasons(std::string_view toml_text, std::str
             const std::string path = "reason[" + std::to_string(i) + "]";
             const Node r(items[i], path, std::string(origin));
             r.allow_only({"code", "label_zh", "label_en", "student_message_zh", "student_message_en",
-                          "suggested_by_checks", "note_required"});
+                          "suggested_by_checks", "suggested_by_refusals", "note_required"});
             domain::Reason reason;
             reason.code = r.string("code");
             if (!domain::is_identifier(reason.code)) r.fail_value("code", "must use only a-z, 0-9 and _");
@@ -64,7 +66,8 @@ Result<domain::ReasonCatalog> parse_reasons(std::string_view toml_text, std::str
             reason.label_en = r.string("label_en");
             reason.student_message_zh = r.string("student_message_zh");
             reason.student_message_en = r.string("student_message_en");
-            reason.suggested_by_checks = read_check_ids(r, "suggested_by_checks");
+            reason.suggested_by_checks = read_ids(r, "suggested_by_checks", "check id");
+            reason.suggested_by_refusals = read_ids(r, "suggested_by_refusals", "refusal kind");
             reason.note_required = r.boolean("note_required", false);
             reasons.push_back(std::move(reason));
         }

@@ -18,6 +18,7 @@ bool is_identifier(std::string_view code) {
 
 Result<ReasonCatalog> ReasonCatalog::create(std::vector<Reason> reasons) {
     std::set<std::string> codes;
+    std::set<std::string> refusals;   // across reasons: a refusal suggests one reason
     for (const Reason& r : reasons) {
         if (!is_identifier(r.code))
             return invalid("reason code '" + r.code + "' must be non-empty and use only a-z, 0-9 and _");
@@ -37,6 +38,12 @@ Result<ReasonCatalog> ReasonCatalog::create(std::vector<Reason> reasons) {
                 return invalid("reason '" + r.code + "' lists an invalid check id '" + check + "'");
             if (!checks.insert(check).second)
                 return invalid("reason '" + r.code + "' lists check '" + check + "' twice");
+        }
+        for (const std::string& kind : r.suggested_by_refusals) {
+            if (!is_identifier(kind))
+                return invalid("reason '" + r.code + "' lists an invalid refusal '" + kind + "'");
+            if (!refusals.insert(kind).second)
+                return invalid("refusal '" + kind + "' suggests more than one reason (again in '" + r.code + "')");
         }
     }
     ReasonCatalog catalog;

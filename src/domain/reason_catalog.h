@@ -18,6 +18,9 @@ struct Reason {
     std::string student_message_en;
     std::vector<std::string> suggested_by_checks;  // check ids whose failure suggests this reason
     bool note_required = false;       // the reviewer must type a note (e.g. "other")
+    // The engine's refusals (spec_error.kind, engine/crop/crop.h) that suggest this reason
+    // when no spec photo could be made: "head_proportions" -> crop_out_of_spec.
+    std::vector<std::string> suggested_by_refusals;
 };
 
 class ReasonCatalog {

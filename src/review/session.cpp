@@ -264,10 +264,22 @@ void ReviewSession::on_current_changed() {
     Slot& s = slots_[size_t(cursor_)];
     if (!s.ticked_initialised) {
         s.ticked_initialised = true;
-        for (const auto& code : s.item.suggested_fail)
+        for (const auto& code : suggested_fail(s.item))
             if (reason(code)) s.ticked.push_back(code);
         s.bar = make_bar(s.item);
     }
+}
+
+std::vector<std::string> ReviewSession::suggested_fail(const ReviewItem& item) const {
+    std::vector<std::string> out;
+    if (item.standardized.empty() && !item.spec_error_kind.empty())
+        for (const auto& r : reasons_)
+            if (std::find(r.suggested_by_refusals.begin(), r.suggested_by_refusals.end(), item.spec_error_kind) !=
+                r.suggested_by_refusals.end())
+                out.push_back(r.code);
+    for (const auto& c : item.suggested_fail)
+        if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+    return out;
 }
 
 std::vector<std::string> ReviewSession::make_bar(const ReviewItem& item) const {
@@ -275,7 +287,7 @@ std::vector<std::string> ReviewSession::make_bar(const ReviewItem& item) const {
     auto add = [&](const std::string& code) {
         if (bar.size() < 9 && reason(code) && std::find(bar.begin(), bar.end(), code) == bar.end()) bar.push_back(code);
     };
-    for (const auto& c : item.suggested_fail) add(c);
+    for (const auto& c : suggested_fail(item)) add(c);
     for (const auto& c : item.suggested_warn) add(c);
     for (const auto& c : settings_.reason_bar) add(c);
     for (const auto& r : reasons_) add(r.code);

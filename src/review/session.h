@@ -180,6 +180,9 @@ public:
     const RecropState& recrop() const { return recrop_; }
     const std::vector<ReasonInfo>& reasons() const { return reasons_; }
     const ReasonInfo* reason(const std::string& code) const;
+    // The reasons ticked when an item first shows: those of its failing checks and, when no spec
+    // photo could be made, the one the catalogue names for the engine's refusal (first).
+    std::vector<std::string> suggested_fail(const ReviewItem& item) const;
     const Strings& strings() const { return *strings_; }
     const WorkstationSettings& settings() const { return settings_; }
     const domain::WorkCalendar& calendar() const { return calendar_; }

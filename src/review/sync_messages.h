@@ -53,6 +53,7 @@ using Request = std::variant<HelloRequest, RestoreRequest, ClaimRequest, FetchIm
 struct ReasonInfo {
     std::string code, label_zh, label_en;
     std::vector<std::string> suggested_by_checks;
+    std::vector<std::string> suggested_by_refusals;   // spec_error kinds (no spec photo) that tick it
     bool note_required = false;
 };
 

@@ -264,6 +264,8 @@ HelloResult say_hello(client::ApiClient& api, const std::string& server,
         ri.note_required = r.value("note_required", false);
         for (const auto& c : r.value("suggested_by_checks", json::array()))
             if (c.is_string()) ri.suggested_by_checks.push_back(c.get<std::string>());
+        for (const auto& k : r.value("suggested_by_refusals", json::array()))   // absent from older servers
+            if (k.is_string()) ri.suggested_by_refusals.push_back(k.get<std::string>());
         if (!ri.code.empty()) h.reasons.push_back(std::move(ri));
     }
     return h;

@@ -120,6 +120,7 @@ json to_json(const domain::Reason& r) {
             {"student_message_zh", r.student_message_zh},
             {"student_message_en", r.student_message_en},
             {"suggested_by_checks", r.suggested_by_checks},
+            {"suggested_by_refusals", r.suggested_by_refusals},
             {"note_required", r.note_required}};
 }
 

@@ -2,6 +2,7 @@
 
 #include "config/config.h"
 #include "config/exif_hints_loader.h"
+#include "engine/crop/crop.h"
 
 namespace pd::setup {
 
@@ -17,6 +18,12 @@ Result<std::shared_ptr<const engine::PhotoEngine>> make_engine(const EngineSetup
     auto reasons = config::load_reasons(dir);
     if (!reasons) return reasons.error();
     if (auto st = config::validate_check_reasons(cfg.checks, reasons.value()); !st) return st.error();
+    for (const auto& r : reasons->all())
+        for (const auto& kind : r.suggested_by_refusals)
+            if (!engine::refusal::is_kind(kind))
+                return make_error(ErrorCode::ConfigInvalid, "reasons.toml: reason '" + r.code +
+                                                                "' lists suggested_by_refusals \"" + kind +
+                                                                "\", which is no refusal of the engine (engine/crop/crop.h)");
     auto settings = config::load_engine_settings(dir);
     if (!settings) return settings.error();
     cfg.settings = settings.value();

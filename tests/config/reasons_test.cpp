@@ -47,6 +47,12 @@ TEST(Reasons, RepositoryCatalogCoversTheDesign) {
     EXPECT_EQ(cat->find("head_tilted")->suggested_by_checks,
               (std::vector<std::string>{"eye_tilt", "yaw", "pitch"}));
     EXPECT_EQ(cat->find("selfie")->label_zh, "自拍");
+    // A photo the engine could not standardize pre-selects the reason that tells the student
+    // what to change (the refusal kinds of engine/crop/crop.h).
+    EXPECT_EQ(cat->find("crop_out_of_spec")->suggested_by_refusals,
+              (std::vector<std::string>{"crown_cut_off", "head_proportions", "body_too_short"}));
+    EXPECT_EQ(cat->find("low_resolution")->suggested_by_refusals, std::vector<std::string>{"upscale_limit"});
+    EXPECT_TRUE(cat->find("other")->suggested_by_refusals.empty());
 }
 
 TEST(Reasons, EveryCheckSuggestsExactlyOneReason) {
@@ -110,6 +116,14 @@ TEST(Reasons, KeysAreValidated) {
                         "reason[0].suggested_by_checks[1] = \"sharpness\": listed twice");
     EXPECT_CONFIG_ERROR(parse_with("[\"sharpness\"]", "\"sharpness\""),
                         "reason[0].suggested_by_checks = \"sharpness\": must be an array of check ids");
+    EXPECT_CONFIG_ERROR(parse_with("suggested_by_checks = [\"sharpness\"]",
+                                   "suggested_by_checks = [\"sharpness\"]\nsuggested_by_refusals = [\"Head!\"]"),
+                        "reason[0].suggested_by_refusals[0] = \"Head!\": must be a refusal kind (a-z, 0-9 and _)");
+    const std::string twice = replace_once(replace_once(kTwo, "suggested_by_checks = [\"sharpness\"]",
+                                                        "suggested_by_checks = [\"sharpness\"]\nsuggested_by_refusals = [\"upscale_limit\"]"),
+                                           "note_required = true", "note_required = true\nsuggested_by_refusals = [\"upscale_limit\"]");
+    EXPECT_CONFIG_ERROR(parse_reasons(twice, "reasons.toml"),
+                        "refusal 'upscale_limit' suggests more than one reason (again in 'other')");
     EXPECT_CONFIG_ERROR(parse_with("note_required = true", "note_required = \"yes\""),
                         "reason[1].note_required = \"yes\": must be true or false");
     EXPECT_CONFIG_ERROR(parse_with("student_message_en = \"See the note.\"", "student_message_en = \"\""),

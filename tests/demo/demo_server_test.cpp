@@ -97,6 +97,11 @@ protected:
         const auto catalog = get("sup", "/v1/reasons").value("reasons", json::array());
         std::set<std::string> codes;
         for (const auto& r : catalog) codes.insert(r["code"]);
+        // The catalogue tells the workstation which engine refusal pre-selects which reason.
+        for (const auto& r : catalog)
+            if (r["code"] == "crop_out_of_spec")
+                EXPECT_EQ(r.value("suggested_by_refusals", json::array()),
+                          json({"crown_cut_off", "head_proportions", "body_too_short"}));
         for (const auto& e : decision_events()) {
             const json& p = e["payload"];
             EXPECT_EQ(p.value("verdict", ""), "reject");

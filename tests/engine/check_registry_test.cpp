@@ -2,8 +2,11 @@
 // misses or invents a check or a parameter, or gives one a value of the wrong kind, is refused
 // by PhotoEngine::create() with a message naming the check and the key; the repository's
 // config/checks.toml is valid. Also the grading helpers every check uses.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -13,7 +16,9 @@
 
 #include "config/config.h"
 #include "engine/checks/check_registry.h"
+#include "engine/crop/crop.h"
 #include "engine/engine_fixture.h"
+#include "setup/engine_setup.h"
 #include "support/test_support.h"
 
 using namespace pd;
@@ -275,3 +280,38 @@ TEST(CheckRegistry, GradingHelpers) {
     EXPECT_EQ(fmt_num(7.0, 0), "7");
     EXPECT_EQ(fmt_num(0.125, 3), "0.125");
 }
+
+// reasons.toml names the engine's refusals (suggested_by_refusals): each must be one the engine
+// makes, or a typo would silently never pre-select its reason. The shipped file passes; a
+// misspelt kind stops the engine's set-up, naming the reason and the kind.
+TEST(RefusalReasons, ReasonsTomlNamesOnlyRefusalsTheEngineMakes) {
+    namespace fs = std::filesystem;
+    auto reasons = config::load_reasons(test::config_dir());
+    ASSERT_TRUE(reasons.ok()) << reasons.error().message;
+    int named = 0;
+    for (const auto& r : reasons->all())
+        for (const auto& kind : r.suggested_by_refusals) {
+            EXPECT_TRUE(refusal::is_kind(kind)) << r.code << ": " << kind;
+            ++named;
+        }
+    EXPECT_GE(named, 5);
+    EXPECT_FALSE(refusal::is_kind("head_proportion"));
+
+    const fs::path dir = fs::temp_directory_path() / ("pd-refusal-config-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::copy(test::config_dir(), dir, fs::copy_options::recursive);
+    std::stringstream toml;
+    toml << std::ifstream(dir / "reasons.toml").rdbuf();
+    std::string text = toml.str();
+    const std::string key = "suggested_by_refusals = [\"upscale_limit\"]";
+    ASSERT_NE(text.find(key), std::string::npos);
+    text.replace(text.find(key), key.size(), "suggested_by_refusals = [\"upscale_limt\"]");
+    std::ofstream(dir / "reasons.toml", std::ios::trunc) << text;
+    auto eng = setup::make_engine({dir.string(), "chsi-2017"});
+    fs::remove_all(dir);
+    ASSERT_FALSE(eng);
+    EXPECT_EQ(eng.error().code, ErrorCode::ConfigInvalid);
+    EXPECT_NE(eng.error().message.find("'low_resolution'"), std::string::npos) << eng.error().message;
+    EXPECT_NE(eng.error().message.find("\"upscale_limt\""), std::string::npos) << eng.error().message;
+}
+

@@ -113,6 +113,46 @@ TEST_F(SessionTest, RejectUsesTheReasonsTheFailingChecksSuggest) {
     EXPECT_EQ(rows[0].reasons, std::vector<std::string>{"head_tilted"});
 }
 
+// A photo the engine could not standardize has no failing geometry check to suggest a reason:
+// the catalogue's suggested_by_refusals ticks the one for its refusal, so R rejects it at once
+// and the bar's 1 is that reason.
+TEST_F(SessionTest, ARefusedPhotoTicksTheReasonItsRefusalSuggests) {
+    HelloResult h = hello();
+    for (auto& r : h.reasons)
+        if (r.code == "crop_out_of_spec") r.suggested_by_refusals = {"head_proportions", "crown_cut_off"};
+    answer(std::move(h));
+    ASSERT_EQ(of<RestoreRequest>(step()).size(), 1u);
+    answer(RestoreResult{});
+    ASSERT_EQ(of<ClaimRequest>(step()).size(), 1u);
+    auto refused = [this](std::int64_t id, const std::string& kind, std::vector<std::string> fails) {
+        nlohmann::json j = submission_json(id, "学生" + std::to_string(id), std::move(fails), {}, unix_now + 300, false);
+        j["checks"].erase("crop");
+        j["checks"]["spec_error"] = {{"code", "spec_unreachable"}, {"kind", kind}, {"message", "..."}};
+        auto r = parse_item(j);
+        EXPECT_TRUE(r.ok()) << r.error().message;
+        return std::move(r).value();
+    };
+    ClaimResult c;
+    c.ok = true;
+    c.items.push_back(refused(7, "head_proportions", {"sharpness"}));
+    c.items.push_back(refused(8, "no_face", {}));   // no reason names it: nothing ticked
+    answer(std::move(c));
+    const Slot* cur = s->current();
+    ASSERT_NE(cur, nullptr);
+    EXPECT_EQ(cur->ticked, (std::vector<std::string>{"crop_out_of_spec", "blurry"}));
+    ASSERT_GE(cur->bar.size(), 2u);
+    EXPECT_EQ(cur->bar[0], "crop_out_of_spec");
+    EXPECT_EQ(cur->bar[1], "blurry");
+    s->apply(Command::reject);
+    auto rows = outbox(*s);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].reasons, (std::vector<std::string>{"crop_out_of_spec", "blurry"}));
+    cur = s->current();
+    ASSERT_NE(cur, nullptr);
+    EXPECT_EQ(cur->item.id, 8);
+    EXPECT_TRUE(cur->ticked.empty());
+}
+
 // The picker's row of a reason (its hotkey is picker.slots[row]).
 int picker_row(const ReviewSession& s, const std::string& code) {
     const auto& order = s.picker().order;

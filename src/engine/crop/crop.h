@@ -5,6 +5,8 @@
 // Thread-safe: pure functions.
 #pragma once
 
+#include <string_view>
+
 #include <opencv2/core.hpp>
 
 #include "common/result.h"
@@ -39,17 +41,23 @@ struct CropPlan {
 
 // Why no spec photo can be made from a source: the `kind` of the engine's SpecUnreachable and
 // NoFace errors. Stable keys: reports carry them (spec_error.kind) and the workstation names
-// each in the reviewer's language (config/ui.*.toml, [spec_refusal]); a test holds the two
-// lists together.
+// each in the reviewer's language (config/ui.*.toml, [spec_refusal]);
+// tests/review/i18n_test.cpp reads these lines and holds the two lists together.
 namespace refusal {
-inline constexpr const char* kCrownCutOff = "crown_cut_off";       // the photo's top edge cuts the hair
-inline constexpr const char* kCrownNotFound = "crown_not_found";   // hair not told from the wall above it
-inline constexpr const char* kHeadProportions = "head_proportions";// crown-to-eyes vs face width fits no band
-inline constexpr const char* kUpscaleLimit = "upscale_limit";      // face too small in the source
-inline constexpr const char* kBodyTooShort = "body_too_short";     // the photo ends above the chest
-inline constexpr const char* kNoFace = "no_face";
-inline constexpr const char* kAll[] = {kCrownCutOff, kCrownNotFound, kHeadProportions,
-                                       kUpscaleLimit, kBodyTooShort, kNoFace};
+inline constexpr const char* kCrownCutOff = "crown_cut_off";         // the photo's top edge cuts the hair
+inline constexpr const char* kCrownNotFound = "crown_not_found";     // hair not told from the wall above it
+inline constexpr const char* kHeadProportions = "head_proportions";  // crown-to-eyes vs face width fits no band
+inline constexpr const char* kUpscaleLimit = "upscale_limit";        // face too small in the source
+inline constexpr const char* kBodyTooShort = "body_too_short";       // the photo ends above the chest
+inline constexpr const char* kNoFace = "no_face";                    // no face found at all
+inline constexpr std::string_view kAll[] = {kCrownCutOff, kCrownNotFound, kHeadProportions,
+                                            kUpscaleLimit, kBodyTooShort, kNoFace};
+// For config that names refusals (reasons.toml suggested_by_refusals): a typo fails at start.
+inline bool is_kind(std::string_view kind) {
+    for (std::string_view k : kAll)
+        if (k == kind) return true;
+    return false;
+}
 }  // namespace refusal
 
 // Places the window. `working_per_original` is working px per original-file px (for the
