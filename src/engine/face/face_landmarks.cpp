@@ -8,10 +8,9 @@
 
 #include <unistd.h>
 
-#include <dlib/image_processing.h>
-#include <dlib/image_processing/frontal_face_detector.h>
-#include <dlib/opencv/cv_image.h>
 #include <opencv2/imgproc.hpp>
+
+#include "engine/face/dlib_kernels.h"
 
 namespace pd::engine {
 
@@ -32,7 +31,7 @@ double Face::face_width() const { return cv::norm(points[lm::kJawRight] - points
 
 // [SECTION] Model
 
-using Detector = dlib::frontal_face_detector;
+using dlib_kernels::Detector;
 
 struct FaceModel::Impl {
     dlib::shape_predictor predictor;  // const use only: shared by all threads
@@ -71,7 +70,7 @@ std::string default_detector_cache() {
 static bool load_cached_detector(const std::string& path, Detector& out) {
     if (path.empty() || !fs::exists(path)) return false;
     try {
-        dlib::deserialize(path) >> out;
+        dlib_kernels::read_detector(path, out);
         return true;
     } catch (const std::exception&) {
         return false;  // stale or partial cache: rebuild below
@@ -85,7 +84,7 @@ static void save_cached_detector(const std::string& path, const Detector& det) {
     // Write to a temporary name and rename, so a concurrent reader never sees half a file.
     const std::string tmp = path + ".tmp" + std::to_string(::getpid());
     try {
-        dlib::serialize(tmp) << det;
+        dlib_kernels::write_detector(tmp, det);
         fs::rename(tmp, path, ec);
     } catch (const std::exception&) {
         fs::remove(tmp, ec);
@@ -99,7 +98,7 @@ Result<std::shared_ptr<const FaceModel>> FaceModel::load(const FaceModelPaths& p
     }
     std::shared_ptr<FaceModel> model(new FaceModel());
     try {
-        dlib::deserialize(paths.landmark_model) >> model->impl_->predictor;
+        dlib_kernels::read_predictor(paths.landmark_model, model->impl_->predictor);
     } catch (const std::exception& e) {
         return make_error(ErrorCode::Corrupt, "landmark model " + paths.landmark_model +
                                                   " does not load: " + e.what());
@@ -110,7 +109,7 @@ Result<std::shared_ptr<const FaceModel>> FaceModel::load(const FaceModelPaths& p
                                                   " points, expected 68");
     }
     if (!load_cached_detector(paths.detector_cache, model->impl_->prototype)) {
-        model->impl_->prototype = dlib::get_frontal_face_detector();
+        model->impl_->prototype = dlib_kernels::build_frontal_detector();
         save_cached_detector(paths.detector_cache, model->impl_->prototype);
     }
     return std::shared_ptr<const FaceModel>(std::move(model));
@@ -141,9 +140,8 @@ static Face to_face(const dlib::full_object_detection& shape, const cv::Rect2f& 
 
 Face FaceModel::fit(const cv::Mat& bgr, const cv::Rect2f& box) const {
     CV_Assert(bgr.type() == CV_8UC3);
-    dlib::cv_image<dlib::bgr_pixel> img(cvIplImage(bgr));
     dlib::rectangle r(long(box.x), long(box.y), long(box.x + box.width), long(box.y + box.height));
-    return to_face(impl_->predictor(img, r), box, 0);
+    return to_face(dlib_kernels::fit(impl_->predictor, bgr, r), box, 0);
 }
 
 // `bgr` resized so its long side is `target` (px): shrinking by the integer part with INTER_AREA
@@ -171,14 +169,11 @@ static cv::Mat resize_long_side(const cv::Mat& bgr, int target) {
 // `full`. `offset` is where `small` sits in the resized frame when it is a crop of it.
 static std::vector<Face> run_hog(const dlib::shape_predictor& predictor, Detector& det, const cv::Mat& full_in, cv::Mat small, double scale,
                           cv::Point offset, int min_width, FaceSource source) {
-    // cv_image wraps the pixels without copying; it needs a continuous 8UC3 Mat.
+    // dlib wraps the pixels without copying; it needs a continuous 8UC3 Mat.
     if (!small.isContinuous()) small = small.clone();
-    dlib::cv_image<dlib::bgr_pixel> small_img(cvIplImage(small));
-    std::vector<dlib::rect_detection> dets;
-    det(small_img, dets);
+    const std::vector<dlib::rect_detection> dets = dlib_kernels::detect(det, small);
 
-    cv::Mat full = full_in.isContinuous() ? full_in : full_in.clone();
-    dlib::cv_image<dlib::bgr_pixel> full_img(cvIplImage(full));
+    const cv::Mat full = full_in.isContinuous() ? full_in : full_in.clone();
     std::vector<Face> faces;
     for (const auto& d : dets) {
         if (d.rect.width() < unsigned(min_width)) continue;
@@ -186,7 +181,7 @@ static std::vector<Face> run_hog(const dlib::shape_predictor& predictor, Detecto
         cv::Rect2f box((d.rect.left() + offset.x) * inv, (d.rect.top() + offset.y) * inv, d.rect.width() * inv,
                        d.rect.height() * inv);
         dlib::rectangle r(long(box.x), long(box.y), long(box.x + box.width), long(box.y + box.height));
-        Face f = to_face(predictor(full_img, r), box, d.detection_confidence);
+        Face f = to_face(dlib_kernels::fit(predictor, full, r), box, d.detection_confidence);
         f.source = source;
         faces.push_back(f);
     }
