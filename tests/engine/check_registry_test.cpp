@@ -285,7 +285,6 @@ TEST(CheckRegistry, GradingHelpers) {
 // makes, or a typo would silently never pre-select its reason. The shipped file passes; a
 // misspelt kind stops the engine's set-up, naming the reason and the kind.
 TEST(RefusalReasons, ReasonsTomlNamesOnlyRefusalsTheEngineMakes) {
-    namespace fs = std::filesystem;
     auto reasons = config::load_reasons(test::config_dir());
     ASSERT_TRUE(reasons.ok()) << reasons.error().message;
     int named = 0;
@@ -297,18 +296,9 @@ TEST(RefusalReasons, ReasonsTomlNamesOnlyRefusalsTheEngineMakes) {
     EXPECT_GE(named, 5);
     EXPECT_FALSE(refusal::is_kind("head_proportion"));
 
-    const fs::path dir = fs::temp_directory_path() / ("pd-refusal-config-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::copy(test::config_dir(), dir, fs::copy_options::recursive);
-    std::stringstream toml;
-    toml << std::ifstream(dir / "reasons.toml").rdbuf();
-    std::string text = toml.str();
-    const std::string key = "suggested_by_refusals = [\"upscale_limit\"]";
-    ASSERT_NE(text.find(key), std::string::npos);
-    text.replace(text.find(key), key.size(), "suggested_by_refusals = [\"upscale_limt\"]");
-    std::ofstream(dir / "reasons.toml", std::ios::trunc) << text;
-    auto eng = setup::make_engine({dir.string(), "chsi-2017"});
-    fs::remove_all(dir);
+    const test::ConfigCopy config("reasons.toml", "suggested_by_refusals = [\"upscale_limit\"]",
+                                  "suggested_by_refusals = [\"upscale_limt\"]");
+    auto eng = setup::make_engine({config.dir().string(), "chsi-2017"});
     ASSERT_FALSE(eng);
     EXPECT_EQ(eng.error().code, ErrorCode::ConfigInvalid);
     EXPECT_NE(eng.error().message.find("'low_resolution'"), std::string::npos) << eng.error().message;

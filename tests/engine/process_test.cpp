@@ -156,19 +156,8 @@ TEST(Process, DecodesTheBytesOnce) {
 // DCT-scaled: process() decodes it again at full size (the one case of two decodes; not with
 // the shipped settings) and judges the file as it is.
 TEST(Process, ASmallAnalysisSizeStillJudgesAFinalFileAtFullSize) {
-    namespace fs = std::filesystem;
-    const fs::path dir = fs::temp_directory_path() / ("pd-process-config-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::copy(test::config_dir(), dir, fs::copy_options::recursive);
-    std::stringstream toml;
-    toml << std::ifstream(dir / "engine.toml").rdbuf();
-    std::string text = toml.str();
-    const std::string key = "analysis_long_side = 1600";
-    ASSERT_NE(text.find(key), std::string::npos);
-    text.replace(text.find(key), key.size(), "analysis_long_side = 320");
-    std::ofstream(dir / "engine.toml", std::ios::trunc) << text;
-    auto eng = setup::make_engine({dir.string(), "chsi-2017"});
-    fs::remove_all(dir);
+    const test::ConfigCopy config("engine.toml", "analysis_long_side = 1600", "analysis_long_side = 320");
+    auto eng = setup::make_engine({config.dir().string(), "chsi-2017"});
     ASSERT_TRUE(eng) << eng.error().message;
 
     const auto& in = spec_photo();

@@ -15,6 +15,21 @@ std::string config_dir();              // the repository's config/
 // The shared portraits folder (../shared/data/portraits), or empty when absent.
 std::vector<std::filesystem::path> shared_portraits();
 
+// A copy of config/ in a fresh temporary folder, with the first `from` in `file` (e.g.
+// "engine.toml") replaced by `to`; removed again with the object. Throws std::runtime_error
+// when `from` is not in the file, so a test never runs on the shipped value by mistake.
+class ConfigCopy {
+public:
+    ConfigCopy(const std::string& file, const std::string& from, const std::string& to);
+    ~ConfigCopy();
+    ConfigCopy(const ConfigCopy&) = delete;
+    ConfigCopy& operator=(const ConfigCopy&) = delete;
+    const std::filesystem::path& dir() const { return dir_; }
+
+private:
+    std::filesystem::path dir_;
+};
+
 }  // namespace pd::test
 
 // Skip the current test with a clear message when the shared portraits are not there.
