@@ -26,9 +26,11 @@ namespace pd::test {
 namespace {
 
 // Textures for every hash, each with its own id, so a test can see which photo a frame drew.
+// No hash (an item without a spec photo) has no texture, as in the real cache.
 class FakeGraphics : public Graphics {
 public:
     std::optional<TextureRef> texture(const std::string& hash) override {
+        if (hash.empty()) return std::nullopt;
         auto [it, fresh] = ids_.try_emplace(hash, ids_.size() + 100);
         return TextureRef{reinterpret_cast<ImTextureID>(it->second), 480, 640};
     }
@@ -404,6 +406,51 @@ TEST_F(HeadlessTest, TheBandsAreColouredByTheirChecks) {
     EXPECT_EQ(ImGui::ColorConvertFloat4ToU32(gfx.last.eye_colour), colour::warn);
     EXPECT_EQ(gfx.last.crown_band.x, float(spec_.crown_y.min));
     EXPECT_EQ(gfx.last.eye_band.y, float(spec_.eye_y.max));
+}
+
+// An item the engine could make no spec photo for: the centre pane is a card saying so, why
+// in the reviewer's words, and what to do: the reason ticked for it and R, or the picker's key
+// when nothing was ticked. Nothing is drawn as if it were a photo.
+TEST_F(HeadlessTest, ARefusedPhotoShowsWhyAndTheReasonItsRejectWillSend) {
+    HelloResult h = hello();
+    for (auto& r : h.reasons)
+        if (r.code == "crop_out_of_spec") r.suggested_by_refusals = {"head_proportions"};
+    answer(std::move(h));
+    step();
+    answer(RestoreResult{});
+    step();
+    auto refused = [this](std::int64_t id, const std::string& kind) {
+        nlohmann::json j = submission_json(id, "学生" + std::to_string(id), {}, {}, unix_now + 300, false);
+        j["checks"].erase("crop");
+        j["checks"]["spec_error"] = {{"code", "spec_unreachable"}, {"kind", kind}, {"message", "..."}};
+        auto r = parse_item(j);
+        EXPECT_TRUE(r.ok()) << r.error().message;
+        return std::move(r).value();
+    };
+    ClaimResult c;
+    c.ok = true;
+    c.items.push_back(refused(7, "head_proportions"));
+    c.items.push_back(refused(8, "no_face"));
+    answer(std::move(c));
+    ASSERT_TRUE(s->current()->item.standardized.empty());
+    auto cards = [&] {
+        std::vector<std::string> out;
+        for (const auto& [name, r] : marks)
+            if (name.rfind("refusal:", 0) == 0) out.push_back(name);
+        return out;
+    };
+    marks.clear();
+    frame({}, true);
+    EXPECT_EQ(cards(), std::vector<std::string>{"refusal:head_proportions:crop_out_of_spec"});
+    EXPECT_FALSE(drawn(s->current()->item.original)) << "a refused item has no photo for the centre pane";
+    press({"R"});
+    auto rows = outbox();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].reasons, std::vector<std::string>{"crop_out_of_spec"});
+    ASSERT_EQ(s->current()->item.id, 8);
+    marks.clear();
+    frame({}, true);
+    EXPECT_EQ(cards(), std::vector<std::string>{"refusal:no_face:"}) << "nothing ticked: the card names the picker's key";
 }
 
 TEST_F(HeadlessTest, ARareNameGetsItsGlyphsAfterTheBackgroundBuild) {

@@ -68,13 +68,46 @@ void draw_geometry(ImDrawList* dl, const review::Geometry& g, const Frame& f, Ma
     }
 }
 
-ImVec4 to_vec(ImU32 c) { return ImGui::ColorConvertU32ToFloat4(c); }
-
 void placeholder(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const char* text) {
     dl->AddRectFilled(p0, p1, IM_COL32(38, 39, 43, 255), 6);
     const ImVec2 ts = ImGui::CalcTextSize(text, nullptr, false, p1.x - p0.x - 20);
     dl->AddText(ImGui::GetFont(), ImGui::GetFontSize(), {(p0.x + p1.x - ts.x) / 2, (p0.y + p1.y - ts.y) / 2},
                 colour::dim, text, nullptr, p1.x - p0.x - 20);
+}
+
+// No spec photo could be made: a card that says so in the warning colour, why (the engine's
+// refusal in the reviewer's language), and what to do: the reasons already ticked for it and
+// the key that rejects with them, or the key that opens the reasons when none was.
+void refusal_card(ViewContext& v, ImDrawList* dl, ImVec2 p0, ImVec2 p1, const review::Slot& slot) {
+    dl->AddRectFilled(p0, p1, IM_COL32(38, 39, 43, 255), 6);
+    const float pad = 18 * v.scale, wrap = p1.x - p0.x - 2 * pad;
+    std::string ticked;
+    for (const auto& code : slot.ticked)
+        ticked += (ticked.empty() ? "" : v.tr("review.list_separator")) + std::string(v.tr("reason.", code));
+    const std::string title = v.tr("review.no_spec_photo");
+    const std::string why = review::spec_refusal_text(slot.item, v.session.strings());
+    const std::string todo =
+        ticked.empty() ? v.text.pattern(v.tr("review.no_spec_photo_pick"), v.keymap.label(review::Command::reasons))
+                       : v.text.pattern(v.tr("review.no_spec_photo_ticked"), ticked, v.keymap.label(review::Command::reject));
+    ImFont* font = ImGui::GetFont();
+    const float fs = ImGui::GetFontSize(), gap = 0.6f * fs;
+    const auto height = [&](const std::string& t) { return font->CalcTextSizeA(fs, FLT_MAX, wrap, t.c_str()).y; };
+    const float h = fs + gap + height(why) + gap + height(todo);
+    // The card sits in the upper third of the pane, with a warning-coloured bar on its left.
+    const ImVec2 c0{p0.x + pad / 2, p0.y + (p1.y - p0.y) * 0.3f - h / 2 - pad};
+    const ImVec2 c1{p1.x - pad / 2, c0.y + h + 2 * pad};
+    dl->AddRectFilled(c0, c1, IM_COL32(58, 48, 30, 255), 6);
+    dl->AddRectFilled(c0, {c0.x + 4 * v.scale, c1.y}, colour::warn, 6, ImDrawFlags_RoundCornersLeft);
+    float y = c0.y + pad;
+    const float x = c0.x + pad;
+    dl->AddText(font, fs, {x, y}, colour::warn, title.c_str());
+    y += fs + gap;
+    dl->AddText(font, fs, {x, y}, colour::text, why.c_str(), nullptr, wrap - pad);
+    y += height(why) + gap;
+    dl->AddText(font, fs, {x, y}, ticked.empty() ? colour::dim : colour::accent, todo.c_str(), nullptr, wrap - pad);
+    std::string codes;
+    for (const auto& code : slot.ticked) codes += (codes.empty() ? "" : ",") + code;
+    v.mark("refusal:" + slot.item.spec_error_kind + ":" + codes, c0, c1);
 }
 
 // The largest 3:4 (or `aspect`) rectangle centred in pos/size, with a margin.
@@ -111,11 +144,10 @@ void draw_standardized(ViewContext& v, ImVec2 pos, ImVec2 size) {
     dl->PushClipRect(pos, {pos.x + size.x, pos.y + size.y}, true);
     if (!std_tex && !(orig_tex && has_window && it.standardized.empty())) {
         const review::ImageEntry* e = v.session.image(it.standardized);
-        const char* msg =
-            it.standardized.empty() ? v.text.pattern(v.tr("review.no_spec_photo"), review::spec_refusal_text(it, v.session.strings()))
-            : e && e->state == review::ImageState::failed ? v.text.pattern(v.tr("review.image_failed"), e->message)
-                                                          : v.tr("review.loading");
-        placeholder(dl, q0, q1, msg);
+        if (it.standardized.empty()) refusal_card(v, dl, q0, q1, *slot);
+        else placeholder(dl, q0, q1, e && e->state == review::ImageState::failed
+                                         ? v.text.pattern(v.tr("review.image_failed"), e->message)
+                                         : v.tr("review.loading"));
         dl->PopClipRect();
         return;
     }
