@@ -104,7 +104,7 @@ void HttpServer::install_routes() {
             M.count("photodesk_ingest_total", "result", "added");
             M.count("photodesk_ingest_analysis_total", "source", reply.reused ? "reused" : "engine");
             json body = {{"status", "added"}, {"submission", to_json(reply.submission, false)}};
-            if (!reply.spec_error.empty()) body["spec_error"] = reply.spec_error;
+            if (!reply.spec_error.is_null()) body["spec_error"] = reply.spec_error;
             c.send(201, body);
         } catch (const RequestError& e) {
             M.count("photodesk_ingest_total", "result", e.error.code);

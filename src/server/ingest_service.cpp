@@ -160,7 +160,7 @@ std::optional<ServiceError> IngestService::refuse_if_in_review(const std::string
 // The bytes' original image is already stored (the earlier submission references it), so a
 // reuse writes no file at all.
 Outcome<bool> IngestService::reuse_engine_output(const std::string& original_sha256,
-                                                 storage::NewSubmission& ns, std::string* spec_error) {
+                                                 storage::NewSubmission& ns, json* spec_error) {
     if (!ctx_.engine()) return false;
     const auto& cfg = ctx_.engine()->config();
     std::vector<storage::EngineOutput> found;
@@ -173,8 +173,7 @@ Outcome<bool> IngestService::reuse_engine_output(const std::string& original_sha
     for (auto& o : found) {
         const json report = json::parse(o.checks_json, nullptr, false);
         if (!made_by(report, cfg.settings.version, cfg.spec.name)) continue;
-        if (const auto e = report.find("spec_error"); e != report.end() && e->is_object())
-            *spec_error = e->value("message", "");
+        if (const auto e = report.find("spec_error"); e != report.end() && e->is_object()) *spec_error = *e;
         ns.checks_json = std::move(o.checks_json);
         ns.images = o.images;
         return true;
@@ -183,7 +182,7 @@ Outcome<bool> IngestService::reuse_engine_output(const std::string& original_sha
 }
 
 std::optional<ServiceError> IngestService::run_engine(std::span<const unsigned char> photo,
-                                                      storage::NewSubmission& ns, std::string* spec_error) {
+                                                      storage::NewSubmission& ns, json* spec_error) {
     const engine::PhotoEngine* E = ctx_.engine();
     if (!E) return store_failure(make_error(ErrorCode::Internal, "this process was started without the photo engine"));
     EngineGate::Slot slot(ctx_.engine_gate());
@@ -194,8 +193,9 @@ std::optional<ServiceError> IngestService::run_engine(std::span<const unsigned c
         return refusal(Refusal::rule, "bad_image", "photo: " + outcome.error().message, "photo");
     }
     const auto& o = outcome.value();
-    if (o.spec_error) *spec_error = o.spec_error->message;
-    ns.checks_json = wire::report_json(o, E->config().spec, E->config().settings.version).dump();
+    const json report = wire::report_json(o, E->config().spec, E->config().settings.version);
+    if (const auto e = report.find("spec_error"); e != report.end()) *spec_error = *e;
+    ns.checks_json = report.dump();
 
     auto store = ctx_.stores().acquire();
     const int thumb = ctx_.settings().thumbnail_width;

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "server/requests.h"
 #include "server/service_context.h"
 #include "server/service_error.h"
@@ -17,7 +19,9 @@ namespace pd::server {
 
 struct IngestReply {
     storage::Submission submission;
-    std::string spec_error;   // why no standardized photo could be made (empty when made)
+    // Why no standardized photo could be made: the report's {"code", "kind", "message"}
+    // (docs/cli.md); null when it was made.
+    nlohmann::json spec_error;
     bool reused = false;      // the engine's results came from an earlier ingest of the bytes
 };
 
@@ -43,9 +47,9 @@ private:
     Outcome<std::int64_t> receipt_time(const Caller& by, std::optional<std::int64_t> submitted_at) const;
     std::optional<ServiceError> refuse_if_in_review(const std::string& id_number);
     Outcome<bool> reuse_engine_output(const std::string& original_sha256, storage::NewSubmission& ns,
-                                      std::string* spec_error);
+                                      nlohmann::json* spec_error);
     std::optional<ServiceError> run_engine(std::span<const unsigned char> photo, storage::NewSubmission& ns,
-                                           std::string* spec_error);
+                                           nlohmann::json* spec_error);
 
     ServiceContext& ctx_;
 };

@@ -125,6 +125,30 @@ TEST_P(ServerTest, SameBytesAgainReuseTheEngineResults) {
     EXPECT_EQ(metric(must_respond(client("").metrics(), "metrics").body, reused), 2);
 }
 
+// A photo the engine can make no spec photo from (a cup of coffee: no face) is queued all the
+// same, and the reply says why as the report does ({code, kind, message}), also when the
+// results are reused for the same bytes.
+TEST_P(ServerTest, AnIngestReplySaysWhyNoSpecPhotoWasMade) {
+    const auto faceless = read_bytes("/usr/lib/python3/dist-packages/skimage/data/coffee.png");
+    ASSERT_FALSE(faceless.empty());
+    auto ing = client("ing");
+    for (int k : {31, 32}) {   // the second is reused
+        auto r = must_respond(ing.ingest(meta_for(k), faceless, "coffee.png"), "ingest");
+        ASSERT_EQ(r.status, 201) << r.body;
+        const json j = r.json();
+        ASSERT_TRUE(j.contains("spec_error") && j["spec_error"].is_object()) << r.body;
+        EXPECT_EQ(j["spec_error"]["code"], "no_face");
+        EXPECT_EQ(j["spec_error"]["kind"], "no_face");
+        EXPECT_FALSE(j["spec_error"]["message"].get<std::string>().empty());
+        EXPECT_EQ(j["spec_error"], j["submission"]["checks"]["spec_error"]);
+        EXPECT_EQ(j["submission"]["images"]["standardized"], "");
+    }
+    // A photo that makes one: no spec_error.
+    auto ok = must_respond(ing.ingest(meta_for(33), read_bytes(astronaut_path()), "a.png"), "ingest");
+    ASSERT_EQ(ok.status, 201) << ok.body;
+    EXPECT_FALSE(ok.json().contains("spec_error")) << ok.body;
+}
+
 // A photo at the spec's pixel size (480x640) is judged as it is: its standardized image is the
 // uploaded file, byte for byte; any other photo is standardized.
 TEST_P(ServerTest, AFinalSizeFileIsKeptAsItIs) {

@@ -111,7 +111,7 @@ int run_ingest(const Common& c, const IngestArgs& a) {
                         rep.submission_id = r->submission.id;
                         rep.attempt = r->submission.attempt;
                         for (const auto& f : r->submission.flags) rep.flags += (rep.flags.empty() ? "" : ";") + f;
-                        rep.message = r->spec_error;
+                        if (r->spec_error.is_object()) rep.message = r->spec_error.value("message", "");
                     } else {
                         const auto& e = r.error();
                         rep.status = e.code;
