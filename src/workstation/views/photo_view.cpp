@@ -80,7 +80,8 @@ void placeholder(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const char* text) {
 // the key that rejects with them, or the key that opens the reasons when none was.
 void refusal_card(ViewContext& v, ImDrawList* dl, ImVec2 p0, ImVec2 p1, const review::Slot& slot) {
     dl->AddRectFilled(p0, p1, IM_COL32(38, 39, 43, 255), 6);
-    const float pad = 18 * v.scale, wrap = p1.x - p0.x - 2 * pad;
+    // The card spans the pane less half a pad each side; its text, a pad inside the card.
+    const float pad = 18 * v.scale, wrap = p1.x - p0.x - 3 * pad;
     std::string ticked;
     for (const auto& code : slot.ticked)
         ticked += (ticked.empty() ? "" : v.tr("review.list_separator")) + std::string(v.tr("reason.", code));
@@ -102,9 +103,9 @@ void refusal_card(ViewContext& v, ImDrawList* dl, ImVec2 p0, ImVec2 p1, const re
     const float x = c0.x + pad;
     dl->AddText(font, fs, {x, y}, colour::warn, title.c_str());
     y += fs + gap;
-    dl->AddText(font, fs, {x, y}, colour::text, why.c_str(), nullptr, wrap - pad);
+    dl->AddText(font, fs, {x, y}, colour::text, why.c_str(), nullptr, wrap);
     y += height(why) + gap;
-    dl->AddText(font, fs, {x, y}, ticked.empty() ? colour::dim : colour::accent, todo.c_str(), nullptr, wrap - pad);
+    dl->AddText(font, fs, {x, y}, ticked.empty() ? colour::dim : colour::accent, todo.c_str(), nullptr, wrap);
     std::string codes;
     for (const auto& code : slot.ticked) codes += (codes.empty() ? "" : ",") + code;
     v.mark("refusal:" + slot.item.spec_error_kind + ":" + codes, c0, c1);
