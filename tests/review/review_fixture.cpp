@@ -78,6 +78,16 @@ review::ReviewItem item(std::int64_t id, std::vector<std::string> fails, std::ve
     return std::move(r).value();
 }
 
+review::ReviewItem refused_item(std::int64_t id, const std::string& kind, std::vector<std::string> fails,
+                                std::int64_t lease_expires) {
+    nlohmann::json j = submission_json(id, "学生" + std::to_string(id), std::move(fails), {}, lease_expires, false);
+    j["checks"].erase("crop");
+    j["checks"]["spec_error"] = {{"code", "spec_unreachable"}, {"kind", kind}, {"message", "..."}};
+    auto r = review::parse_item(j);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return std::move(r).value();
+}
+
 review::HelloResult hello() {
     review::HelloResult h;
     h.user = "alice";

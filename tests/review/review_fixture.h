@@ -22,6 +22,10 @@ nlohmann::json submission_json(std::int64_t id, const std::string& name, std::ve
                                bool standardized = true);
 review::ReviewItem item(std::int64_t id, std::vector<std::string> fails = {}, std::vector<std::string> warns = {},
                         std::int64_t lease_expires = 0);
+// An item the engine made no spec photo for: no crop, no standardized image, and the report's
+// spec_error with this refusal `kind` (engine/crop/crop.h).
+review::ReviewItem refused_item(std::int64_t id, const std::string& kind, std::vector<std::string> fails = {},
+                                std::int64_t lease_expires = 0);
 review::HelloResult hello();   // a reviewer "alice" with a few catalog reasons
 
 class SessionTest : public ::testing::Test {

@@ -124,18 +124,10 @@ TEST_F(SessionTest, ARefusedPhotoTicksTheReasonItsRefusalSuggests) {
     ASSERT_EQ(of<RestoreRequest>(step()).size(), 1u);
     answer(RestoreResult{});
     ASSERT_EQ(of<ClaimRequest>(step()).size(), 1u);
-    auto refused = [this](std::int64_t id, const std::string& kind, std::vector<std::string> fails) {
-        nlohmann::json j = submission_json(id, "学生" + std::to_string(id), std::move(fails), {}, unix_now + 300, false);
-        j["checks"].erase("crop");
-        j["checks"]["spec_error"] = {{"code", "spec_unreachable"}, {"kind", kind}, {"message", "..."}};
-        auto r = parse_item(j);
-        EXPECT_TRUE(r.ok()) << r.error().message;
-        return std::move(r).value();
-    };
     ClaimResult c;
     c.ok = true;
-    c.items.push_back(refused(7, "head_proportions", {"sharpness"}));
-    c.items.push_back(refused(8, "no_face", {}));   // no reason names it: nothing ticked
+    c.items.push_back(refused_item(7, "head_proportions", {"sharpness"}, unix_now + 300));
+    c.items.push_back(refused_item(8, "no_face", {}, unix_now + 300));   // no reason names it: nothing ticked
     answer(std::move(c));
     const Slot* cur = s->current();
     ASSERT_NE(cur, nullptr);

@@ -419,18 +419,10 @@ TEST_F(HeadlessTest, ARefusedPhotoShowsWhyAndTheReasonItsRejectWillSend) {
     step();
     answer(RestoreResult{});
     step();
-    auto refused = [this](std::int64_t id, const std::string& kind) {
-        nlohmann::json j = submission_json(id, "学生" + std::to_string(id), {}, {}, unix_now + 300, false);
-        j["checks"].erase("crop");
-        j["checks"]["spec_error"] = {{"code", "spec_unreachable"}, {"kind", kind}, {"message", "..."}};
-        auto r = parse_item(j);
-        EXPECT_TRUE(r.ok()) << r.error().message;
-        return std::move(r).value();
-    };
     ClaimResult c;
     c.ok = true;
-    c.items.push_back(refused(7, "head_proportions"));
-    c.items.push_back(refused(8, "no_face"));
+    c.items.push_back(refused_item(7, "head_proportions", {}, unix_now + 300));
+    c.items.push_back(refused_item(8, "no_face", {}, unix_now + 300));
     answer(std::move(c));
     ASSERT_TRUE(s->current()->item.standardized.empty());
     auto cards = [&] {
