@@ -225,10 +225,6 @@ const std::map<std::string, std::string> kJitterOverBudget = {
     {"eye_tilt",
      "woman-dark-suit-plain-bg (3.7 deg) and deepface-img61 (-4.0) lie just under the 4 deg warning; the copies' roll "
      "(up to 1 deg) turns their eye line past it: real 4-4.8 deg tilts on the copies (2 copies: 3/50, 10 copies: 14/250)"},
-    {"matte_quality",
-     "deepface-img4 alarms on every clean variant and every copy (torso taken for background, or holes in the "
-     "person); others come and go with the jitter (man-suit-plain-bg, deepface-img44): 2 copies: 2/40, exactly "
-     "the budget; 10 copies: 13/200, 6.5 %"},
 };
 
 // Copies per photo: PD_VALIDATION_JITTER (default 2, 0: none).

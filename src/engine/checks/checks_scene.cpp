@@ -519,15 +519,22 @@ static void matte_quality(const CheckContext& c, const MatteQualityParams& p, Ch
     const double face_pct = 100.0 * cv::countNonZero(face & person) / face_n;
     map.setTo(255, face & ~person);
 
-    // 2. Neck and chest: a trapezoid below the chin between the shoulders is person in any
-    // head-and-shoulders photo (hair falling over it is person too).
+    // 2. Neck and chest: below the chin, a neck no wider than the slenderest (0.6 face widths:
+    // a bare neck is 0.65-0.85 of the jaw's width), then the chest widening between the
+    // shoulders, is person in any head-and-shoulders photo (hair falling over it is person too).
+    // A wider neck band (it was 0.8 face widths) takes the backdrop beside a bare neck for
+    // torso the matte lost.
     cv::Mat torso(sz, CV_8U, cv::Scalar(0));
     const float t0 = g.chin_y + 0.35f * fw, t1 = std::min(float(sz.height), g.chin_y + 1.4f * fw);
+    const float shoulders = std::min(t1, g.chin_y + 0.7f * fw);
     double torso_pct = 100;
     bool torso_seen = t1 - t0 >= 0.25f * fw;
     if (torso_seen) {
-        const std::vector<cv::Point> trap = {{int(g.cx - 0.4f * fw), int(t0)}, {int(g.cx + 0.4f * fw), int(t0)},
-                                             {int(g.cx + 1.0f * fw), int(t1)}, {int(g.cx - 1.0f * fw), int(t1)}};
+        // Where the frame ends above the shoulders' line, the chest's sides widen as they would.
+        const float half_at_t1 = 0.3f * fw + 0.7f * fw * std::max(0.0f, t1 - shoulders) / (0.7f * fw);
+        const std::vector<cv::Point> trap = {{int(g.cx - 0.3f * fw), int(t0)},       {int(g.cx + 0.3f * fw), int(t0)},
+                                             {int(g.cx + 0.3f * fw), int(shoulders)}, {int(g.cx + half_at_t1), int(t1)},
+                                             {int(g.cx - half_at_t1), int(t1)},       {int(g.cx - 0.3f * fw), int(shoulders)}};
         cv::fillConvexPoly(torso, trap, cv::Scalar(255));
         const int torso_n = cv::countNonZero(torso);
         torso_seen = torso_n > 20;
