@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace pd::review {
 
@@ -238,6 +239,13 @@ const std::string& spec_refusal_text(const ReviewItem& item, const Strings& stri
     if (!item.spec_error_kind.empty() && strings.has("spec_refusal.", item.spec_error_kind))
         return strings.tr("spec_refusal.", item.spec_error_kind);
     return item.spec_error;
+}
+
+std::string format_measure(double value) {
+    if (!std::isfinite(value)) return "?";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, std::abs(value) >= 100 ? "%.0f" : "%.3g", value);
+    return buf;
 }
 
 }  // namespace pd::review

@@ -118,4 +118,9 @@ Result<ReviewItem> parse_item(const nlohmann::json& submission);
 // does not know (a newer server).
 const std::string& spec_refusal_text(const ReviewItem& item, const Strings& strings);
 
+// A check's measured value as the badge shows it: three significant digits below 100
+// ("0.0774", "-2.57", "59.5"), whole numbers from there ("293", "1234"). The engine reports
+// full precision; more digits than the limits have only make a column of noise to read.
+std::string format_measure(double value);
+
 }  // namespace pd::review

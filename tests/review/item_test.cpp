@@ -136,3 +136,15 @@ TEST(Item, MalformedInputNamesTheField) {
 }
 
 }  // namespace
+
+// The badges' column: as many digits as a limit has, no more.
+TEST(Item, MeasuredValuesShowThreeSignificantDigitsOrAWholeNumber) {
+    EXPECT_EQ(pd::review::format_measure(0.07738), "0.0774");
+    EXPECT_EQ(pd::review::format_measure(-2.565), "-2.56");   // binary -2.5649999...
+    EXPECT_EQ(pd::review::format_measure(59.46), "59.5");
+    EXPECT_EQ(pd::review::format_measure(2.0), "2");
+    EXPECT_EQ(pd::review::format_measure(0), "0");
+    EXPECT_EQ(pd::review::format_measure(292.8), "293");
+    EXPECT_EQ(pd::review::format_measure(12345.6), "12346");   // never 1.23e+04
+    EXPECT_EQ(pd::review::format_measure(std::nan("")), "?");
+}
