@@ -248,4 +248,12 @@ std::string format_measure(double value) {
     return buf;
 }
 
+std::string measured_text(const Check& check, const Strings& strings) {
+    std::string out = format_measure(check.value);
+    const std::string& unit = strings.has("unit.", check.unit) ? strings.tr("unit.", check.unit) : check.unit;
+    if (unit.empty()) return out;
+    if (!unit.starts_with("°") && !unit.starts_with("×")) out += ' ';
+    return out + unit;
+}
+
 }  // namespace pd::review

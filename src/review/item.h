@@ -123,4 +123,9 @@ const std::string& spec_refusal_text(const ReviewItem& item, const Strings& stri
 // full precision; more digits than the limits have only make a column of noise to read.
 std::string format_measure(double value);
 
+// "0.389", "-2.57°", "56 像素": format_measure(check.value), then the check's unit in the
+// reviewer's language (ui.*.toml [unit]; a unit not listed there as the engine wrote it, an
+// empty one not at all). A degree or times sign follows the number directly.
+std::string measured_text(const Check& check, const Strings& strings);
+
 }  // namespace pd::review

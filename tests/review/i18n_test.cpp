@@ -78,6 +78,25 @@ TEST(Strings, EveryRefusalOfTheEngineHasWordsInBothLanguages) {
     EXPECT_GE(n, 6);
 }
 
+TEST(Strings, EveryUnitOfTheChecksHasWordsInBothLanguages) {
+    // The units the engine's checks report: `r.unit = "..."` and report_worst's measures
+    // ({grade, value, "unit", "what"}) in src/engine/checks.
+    const Strings s = shipped();
+    const fs::path root = fs::path(pd::test::config_dir()).parent_path() / "src/engine/checks";
+    const std::regex assigned(R"re(\bunit = "([^"]*)")re");
+    const std::regex graded(R"re(\), [a-z_]+, "([^"]*)",\s*"[a-z])re");
+    std::set<std::string> units;
+    for (const auto& e : fs::directory_iterator(root)) {
+        if (e.path().extension() != ".cpp") continue;
+        const std::string text = read(e.path());
+        for (const auto* re : {&assigned, &graded})
+            for (std::sregex_iterator it(text.begin(), text.end(), *re), end; it != end; ++it) units.insert((*it)[1].str());
+    }
+    for (const auto& u : units) EXPECT_TRUE(s.has("unit.", u)) << "no words for unit \"" << u << "\"";
+    EXPECT_GE(units.size(), 15u);
+    EXPECT_TRUE(units.count("% torso")) << "report_worst's units are read too";
+}
+
 TEST(Strings, EveryKeyTheWorkstationLooksUpExists) {
     // tr("a.b") and pattern(tr("a.b"), ...) literals in src/workstation and src/review.
     const Strings s = shipped();

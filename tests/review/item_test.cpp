@@ -148,3 +148,24 @@ TEST(Item, MeasuredValuesShowThreeSignificantDigitsOrAWholeNumber) {
     EXPECT_EQ(pd::review::format_measure(12345.6), "12346");   // never 1.23e+04
     EXPECT_EQ(pd::review::format_measure(std::nan("")), "?");
 }
+
+TEST(Item, AMeasuredValueCarriesItsUnitInTheReviewersLanguage) {
+    auto strings = load_strings(pd::test::config_dir());
+    ASSERT_TRUE(strings.ok()) << strings.error().message;
+    pd::review::Check c;
+    c.value = -0.6056, c.unit = "deg";
+    EXPECT_EQ(measured_text(c, *strings), "-0.606°");
+    c.value = 292.8, c.unit = "px";
+    EXPECT_EQ(measured_text(c, *strings), "293 像素");
+    c.value = 0.3906, c.unit = "ratio";
+    EXPECT_EQ(measured_text(c, *strings), "0.391") << "a ratio is a plain number";
+    c.value = 74.69, c.unit = "% edge";
+    EXPECT_EQ(measured_text(c, *strings), "74.7 % 边缘贴合");
+    c.value = 3, c.unit = "furlongs";
+    EXPECT_EQ(measured_text(c, *strings), "3 furlongs") << "a unit the catalogue does not know, as written";
+    strings->set_language(Language::en);
+    c.value = 1.101, c.unit = "x";
+    EXPECT_EQ(measured_text(c, *strings), "1.1×");
+    c.value = 292.8, c.unit = "px";
+    EXPECT_EQ(measured_text(c, *strings), "293 px");
+}

@@ -60,8 +60,9 @@ void draw_checks_panel(ViewContext& v, ImVec2 pos, ImVec2 size) {
         ImGui::SameLine(22 * v.scale);
         ImGui::TextUnformatted(v.session.strings().has("check.", c.id) ? v.tr("check.", c.id) : c.title.c_str());
         // Value and limit, right-aligned in the row.
-        const char* value = c.verdict == review::Verdict::not_assessable ? "—"
-                                                                         : v.text("{} {}", review::format_measure(c.value), c.unit);
+        const char* value = c.verdict == review::Verdict::not_assessable
+                                ? "—"
+                                : v.text("{}", review::measured_text(c, v.session.strings()));
         const float vw = ImGui::CalcTextSize(value).x;
         ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 8, w - vw - 4));
         ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(c.verdict == review::Verdict::pass ? colour::dim : col), "%s",
