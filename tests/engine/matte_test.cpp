@@ -216,3 +216,41 @@ TEST(Matte, BackdropBehindTheEdgeIsTheOneAroundIt) {
     EXPECT_NEAR(behind.at<cv::Vec3f>(5, 5)[1], 30, 3);
     EXPECT_NEAR(behind.at<cv::Vec3f>(5, 155)[1], 240, 3);
 }
+
+// The wall model: a quadratic colour field fitted robustly. Samples of a known field with
+// noise and a fifth of outliers (a poster, a door) give the field back, the outliers flagged by
+// their residuals; samples along one row only (x varies, y does not) still give a finite fit
+// that follows the row.
+TEST(Matte, WallModelRecoversAKnownFieldDespiteOutliers) {
+    const auto field = [](double x, double y) {
+        return cv::Vec3f(float(80 + 6 * x - 4 * y + 3 * x * x - 2 * x * y + y * y), float(-3 + 2 * x), float(-20 + 5 * y));
+    };
+    std::vector<wall::Sample> s;
+    cv::RNG rng(7);
+    for (int i = 0; i < 4000; ++i) {
+        const double x = rng.uniform(-1.0, 1.0), y = rng.uniform(-1.0, 1.0);
+        cv::Vec3f lab = field(x, y) + cv::Vec3f(float(rng.gaussian(0.8)), float(rng.gaussian(0.8)), float(rng.gaussian(0.8)));
+        if (i % 5 == 0) lab += cv::Vec3f(-45, 20, 10);  // outliers
+        s.push_back({x, y, lab});
+    }
+    const wall::Fit fit = wall::fit_robust(s);
+    ASSERT_EQ(fit.coef.rows, 6);
+    ASSERT_EQ(fit.coef.cols, 3);
+    const double expect[6][3] = {{80, -3, -20}, {6, 2, 0}, {-4, 0, 5}, {3, 0, 0}, {-2, 0, 0}, {1, 0, 0}};
+    for (int k = 0; k < 6; ++k)
+        for (int c = 0; c < 3; ++c) EXPECT_NEAR(fit.coef.at<double>(k, c), expect[k][c], 0.15) << "term " << k << " channel " << c;
+    int flagged = 0;
+    for (size_t i = 0; i < s.size(); i += 5) flagged += fit.residuals[i] > 10;
+    EXPECT_EQ(flagged, int(s.size() / 5));
+
+    std::vector<wall::Sample> row;
+    for (int i = 0; i < 200; ++i) {
+        const double x = -1 + 2.0 * i / 199;
+        row.push_back({x, 0.3, field(x, 0.3)});
+    }
+    const wall::Fit line = wall::fit_robust(row);
+    for (const auto& r : line.residuals) {
+        ASSERT_TRUE(std::isfinite(r));
+        EXPECT_LT(r, 0.05);
+    }
+}
