@@ -530,8 +530,9 @@ static void matte_quality(const CheckContext& c, const MatteQualityParams& p, Ch
     double torso_pct = 100;
     bool torso_seen = t1 - t0 >= 0.25f * fw;
     if (torso_seen) {
-        // Where the frame ends above the shoulders' line, the chest's sides widen as they would.
-        const float half_at_t1 = 0.3f * fw + 0.7f * fw * std::max(0.0f, t1 - shoulders) / (0.7f * fw);
+        // Below the neck the chest widens a pixel each side per pixel down (to 1 face width each
+        // side at 1.4 face widths below the chin), or less where the frame ends sooner.
+        const float half_at_t1 = 0.3f * fw + std::max(0.0f, t1 - shoulders);
         const std::vector<cv::Point> trap = {{int(g.cx - 0.3f * fw), int(t0)},       {int(g.cx + 0.3f * fw), int(t0)},
                                              {int(g.cx + 0.3f * fw), int(shoulders)}, {int(g.cx + half_at_t1), int(t1)},
                                              {int(g.cx - half_at_t1), int(t1)},       {int(g.cx - 0.3f * fw), int(shoulders)}};
