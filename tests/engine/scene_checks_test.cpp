@@ -113,6 +113,13 @@ cv::Mat composite(const SourceAnalysis& a, const cv::Mat& bg) {
     return out;
 }
 
+// The analysis of one of the shared portraits (no face when it cannot be read).
+SourceAnalysis analyse_portrait(const char* name) {
+    auto bytes = read_file_bytes(shared_portrait(name).string());
+    EXPECT_TRUE(bytes.ok()) << name;
+    return bytes.ok() ? analyse(bytes.value()) : SourceAnalysis{};
+}
+
 // [SECTION] Clean white-wall portraits: no false alarm.
 
 TEST(SceneChecks, CleanWhiteWallPortraitsPassBoth) {
@@ -160,10 +167,8 @@ TEST(SceneChecks, BackdropVerdictDoesNotDependOnTheSubjectsLightness) {
 TEST(SceneChecks, DarkCurtainAndPatternedBackdropsAreFlagged) {
     PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
     for (const char* name : kClean) {
-        auto bytes = read_file_bytes(shared_portrait(name).string());
-        ASSERT_TRUE(bytes.ok());
-        const SourceAnalysis clean = analyse(bytes.value());
-        ASSERT_TRUE(clean.has_face());
+        const SourceAnalysis clean = analyse_portrait(name);
+        ASSERT_TRUE(clean.has_face()) << name;
         for (Backdrop kind : {Backdrop::DarkPlain, Backdrop::DarkCurtain, Backdrop::Pattern}) {
             SCOPED_TRACE(std::string(name) + " on a " + ::name(kind) + " backdrop");
             const cv::Mat photo =
@@ -195,10 +200,8 @@ std::vector<CheckResult> check_with_matte(const SourceAnalysis& clean, const cv:
 TEST(SceneChecks, BrokenMattesAreFlagged) {
     PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
     for (const char* name : kClean) {
-        auto bytes = read_file_bytes(shared_portrait(name).string());
-        ASSERT_TRUE(bytes.ok());
-        const SourceAnalysis clean = analyse(bytes.value());
-        ASSERT_TRUE(clean.has_face());
+        const SourceAnalysis clean = analyse_portrait(name);
+        ASSERT_TRUE(clean.has_face()) << name;
         const Face& f = clean.subject();
         const float fw = float(f.face_width());
         const cv::Point2f chin = f.points[lm::kChin], eyes = f.eyes_midpoint();
@@ -265,10 +268,8 @@ TEST(SceneChecks, BrokenMattesAreFlagged) {
 TEST(SceneChecks, ABareNeckAndSlopingShouldersAreNotTakenForALostTorso) {
     PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
     for (const char* name : kClean) {
-        auto bytes = read_file_bytes(shared_portrait(name).string());
-        ASSERT_TRUE(bytes.ok());
-        const SourceAnalysis clean = analyse(bytes.value());
-        ASSERT_TRUE(clean.has_face());
+        const SourceAnalysis clean = analyse_portrait(name);
+        ASSERT_TRUE(clean.has_face()) << name;
         const Face& f = clean.subject();
         const float fw = float(f.face_width()), cx = f.eyes_midpoint().x, chin = f.points[lm::kChin].y;
         cv::Mat a = clean.matte.alpha.clone();
