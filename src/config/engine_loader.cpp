@@ -8,6 +8,8 @@
 //            cascade_min_neighbours = 5 (0 = no cascade), cascade_verify_face_px = 120,
 //            subject_score_share = 0.5, head_side_margin = 0.2, head_top_margin = 0.6
 //   [matte]  matte_long_side = 320, forehead_lift = 0.36, local_wall_sigma = 2
+//   [render] edge_unmix_radius = 6 (0 = off), edge_unmix_below_alpha = 0.9, edge_unmix_margin = 0.05,
+//            edge_unmix_min_contrast = 30
 // Every value is a positive integer; min_face_px must be below detect_long_side.
 #include "config/config.h"
 #include "config/toml_reader.h"
@@ -19,7 +21,7 @@ using detail::Node;
 Result<domain::EngineSettings> parse_engine_settings(std::string_view toml_text, std::string_view origin) {
     domain::EngineSettings s;
     Status status = detail::parse_document(toml_text, origin, [&](const Node& root) {
-        root.allow_only({"engine", "decode", "face", "matte"});
+        root.allow_only({"engine", "decode", "face", "matte", "render"});
 
         const Node engine = root.table("engine");
         engine.allow_only({"version"});
@@ -64,6 +66,13 @@ Result<domain::EngineSettings> parse_engine_settings(std::string_view toml_text,
         s.matte_long_side = matte.positive_int("matte_long_side");
         s.forehead_lift = matte.number_in("forehead_lift", 0.0, 0.6);
         s.local_wall_sigma = matte.number_in("local_wall_sigma", 0.0, 20.0);
+
+        const Node render = root.table("render");
+        render.allow_only({"edge_unmix_radius", "edge_unmix_below_alpha", "edge_unmix_margin", "edge_unmix_min_contrast"});
+        s.edge_unmix_radius = render.int_in("edge_unmix_radius", 0, 40);
+        s.edge_unmix_below_alpha = render.number_in("edge_unmix_below_alpha", 0.0, 1.0);
+        s.edge_unmix_margin = render.number_in("edge_unmix_margin", 0.0, 1.0);
+        s.edge_unmix_min_contrast = render.number_in("edge_unmix_min_contrast", 0.0, 442.0);
     });
     if (!status) return status.error();
     return s;

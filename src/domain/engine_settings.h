@@ -45,6 +45,13 @@ struct EngineSettings {
                                        // always person, whatever its colour
     double local_wall_sigma = 0;       // the backdrop behind an edge is read from the backdrop around
                                        // it within this Gaussian sigma (matte px; 0 = the smooth model)
+
+    // [render]
+    int edge_unmix_radius = 0;         // an edge pixel's person colour: the solid person pixels this
+                                       // near it (output px, a box; 0 = no unmixing)
+    double edge_unmix_below_alpha = 0; // only alpha below this is lowered to what the colours say
+    double edge_unmix_margin = 0;      // ... and only by what exceeds this
+    double edge_unmix_min_contrast = 0; // ... where person and wall differ by this (BGR distance)
 };
 
 }  // namespace pd::domain

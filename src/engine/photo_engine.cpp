@@ -311,7 +311,12 @@ Result<RenderedPhoto> PhotoEngine::render(const SourceAnalysis& a, const CropPla
     if (!(crop.scale > 0 && crop.scale < 100) || !std::isfinite(crop.x) || !std::isfinite(crop.y)) {
         return make_error(ErrorCode::InvalidArgument, "crop window has no valid scale or position");
     }
-    return guarded("render", [&] { return render_photo(a.working, a.matte, crop, cfg_.spec, quality_hint); });
+    const auto& st = cfg_.settings;
+    const EdgeUnmix unmix{.radius = st.edge_unmix_radius,
+                          .below_alpha = float(st.edge_unmix_below_alpha),
+                          .margin = float(st.edge_unmix_margin),
+                          .min_contrast = float(st.edge_unmix_min_contrast)};
+    return guarded("render", [&] { return render_photo(a.working, a.matte, crop, cfg_.spec, quality_hint, unmix); });
 }
 
 std::vector<CheckResult> PhotoEngine::check(const SourceAnalysis& a, const RenderedPhoto* photo) const {

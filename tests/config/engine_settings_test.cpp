@@ -58,6 +58,11 @@ head_top_margin = 0.6
 matte_long_side = 320
 forehead_lift = 0.36
 local_wall_sigma = 2
+[render]
+edge_unmix_radius = 6
+edge_unmix_below_alpha = 0.9
+edge_unmix_margin = 0.05
+edge_unmix_min_contrast = 30
 )";
 
 Result<domain::EngineSettings> parse_with(std::string_view from, std::string_view to) {
@@ -79,6 +84,9 @@ TEST(EngineSettingsConfig, EveryValueMustBePositive) {
     EXPECT_CONFIG_ERROR(parse_with("version = 1", "version = 0"), "engine.toml:2: engine.version = 0: must be > 0");
     EXPECT_CONFIG_ERROR(parse_with("forehead_lift = 0.36", "forehead_lift = 0.9"), "matte.forehead_lift = 0.9");
     EXPECT_CONFIG_ERROR(parse_with("local_wall_sigma = 2", "local_wall_sigma = -1"), "matte.local_wall_sigma = -1");
+    EXPECT_CONFIG_ERROR(parse_with("edge_unmix_below_alpha = 0.9", "edge_unmix_below_alpha = 1.5"),
+                        "render.edge_unmix_below_alpha = 1.5");
+    EXPECT_CONFIG_ERROR(parse_with("edge_unmix_radius = 6", "edge_unmix_radius = -6"), "render.edge_unmix_radius = -6");
     EXPECT_CONFIG_ERROR(parse_with("max_pixels = 100000000", "max_pixels = -1"), "decode.max_pixels = -1: must be > 0");
     EXPECT_CONFIG_ERROR(parse_with("max_file_mb = 60", "max_file_mb = 0"), "decode.max_file_mb = 0: must be within 1..1048576");
     EXPECT_CONFIG_ERROR(parse_with("analysis_long_side = 1600", "analysis_long_side = 0"),

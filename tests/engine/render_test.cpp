@@ -214,6 +214,53 @@ TEST(Render, PartialAlphaReplacesTheWallColourWithoutHalo) {
     EXPECT_LE(worst, 1.5) << "wall colour left at partial alpha";
 }
 
+// A matte wider than the hair: where the camera saw a tenth of the person over the wall, the
+// matte says 0.4 (the left half of a 5 px ring). Compositing with 0.4 keeps three tenths of
+// the wall (a rim around the head); with edge unmixing the alpha follows the colours and the
+// wall is gone. Where the matte says less than the colours (the right half: 0.2 against 0.5),
+// it is not raised.
+TEST(Render, EdgeUnmixingTakesTheWallOutOfAMatteWiderThanTheHair) {
+    Scene s = make_scene(12);
+    cv::Mat ring;
+    cv::dilate(s.person, ring, cv::getStructuringElement(cv::MORPH_ELLIPSE, {11, 11}));
+    ring -= s.person;  // 5 px around the person
+    cv::Mat left = ring.clone(), right = ring.clone();
+    left.colRange(320, ring.cols).setTo(0);  // the matte too wide here
+    right.colRange(0, 320).setTo(0);         // too narrow here
+    const cv::Vec3d F(70, 90, 150), W(kWall[0], kWall[1], kWall[2]);
+    const cv::Vec3d bg(spec_bgr()[0], spec_bgr()[1], spec_bgr()[2]);
+    const auto set = [&](const cv::Mat& where, double seen, float matte) {
+        const cv::Vec3d mixed = seen * F + (1 - seen) * W;
+        s.bgr.setTo(cv::Scalar(std::round(mixed[0]), std::round(mixed[1]), std::round(mixed[2])), where);
+        s.matte.alpha.setTo(matte, where);
+    };
+    set(left, 0.1, 0.4f);
+    set(right, 0.5, 0.2f);
+    const CropPlan crop = crop_from_window(s.head, 80, 60, 1.0, spec());
+    const auto worst_off = [&](const RenderedPhoto& r, const cv::Mat& where, const cv::Vec3d& want) {
+        double worst = 0;
+        for (int y = 0; y < r.bgr.rows; ++y)
+            for (int x = 0; x < r.bgr.cols; ++x)
+                if (where.at<uchar>(y + 60, x + 80)) {
+                    const cv::Vec3b o = r.bgr.at<cv::Vec3b>(y, x);
+                    for (int c = 0; c < 3; ++c) worst = std::max(worst, std::abs(double(o[c]) - want[c]));
+                }
+        return worst;
+    };
+    const EdgeUnmix unmix{.radius = 6, .below_alpha = 0.9f, .margin = 0.05f, .min_contrast = 30};
+    auto off = render_photo(s.bgr, s.matte, crop, spec());
+    auto on = render_photo(s.bgr, s.matte, crop, spec(), 0, unmix);
+    ASSERT_TRUE(off && on);
+    // What a right alpha gives: 0.1 F + 0.9 bg; 0.4 keeps 0.3 of the wall (~30 levels here).
+    const cv::Vec3d thin = 0.1 * F + 0.9 * bg;
+    EXPECT_GT(worst_off(*off, left, thin), 20) << "the scene does not show the rim it is about";
+    // Unmixed down to 0.1 + the margin: 0.05 of the wall at most (~5 levels).
+    EXPECT_LE(worst_off(*on, left, thin), 7) << "old wall left where the matte is wider than the hair";
+    // Not raised: where the matte says less, it composites with the matte's 0.2 as before.
+    const cv::Vec3d as_matte = 0.5 * F + 0.5 * W + 0.8 * (bg - W);
+    EXPECT_LE(worst_off(*on, right, as_matte), 1.5);
+}
+
 TEST(Render, DownscaledWindowKeepsTheBackgroundExact) {
     // Scale 0.5 takes the pre-shrink path; scale 0.8 the direct one. Both: background exact
     // away from the person, person colour kept inside it.
