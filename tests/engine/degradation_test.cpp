@@ -59,6 +59,9 @@ std::vector<Case> make_cases(const Photo& p) {
     for (double s : {-2.5, -3.0}) add("under-expose " + std::to_string(s).substr(0, 4) + " EV", "exposure", jpg(test::expose(p, s)));
     for (double s : {1.5, 2.0}) add("over-expose +" + std::to_string(s).substr(0, 3) + " EV", "exposure", jpg(test::expose(p, s)));
     add("clothes recoloured blue", "blue_clothing", jpg(test::blue_clothes(p)));
+    add("striped garment", "patterned_clothing", jpg(test::pattern_clothes(p, test::GarmentPattern::Stripes)));
+    add("checked garment", "patterned_clothing", jpg(test::pattern_clothes(p, test::GarmentPattern::Checks)));
+    add("printed garment", "patterned_clothing", jpg(test::pattern_clothes(p, test::GarmentPattern::Print)));
     for (double f : {0.02, 0.04}) add("dark border " + std::to_string(int(f * 100)) + "%", "black_border", jpg(test::dark_border(p, f)));
     for (double k : {3.0, 4.0}) add("shrink+enlarge x" + std::to_string(int(k)), "source_resolution", jpg(test::shrink_enlarge(p, k)));
     add("skin smoothing", "skin_smoothing", jpg(test::smooth_skin(p)));

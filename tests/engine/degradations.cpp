@@ -91,35 +91,84 @@ cv::Mat add_noise(const Photo& p, double sigma, unsigned seed) {
 
 // [SECTION] Clothing and borders
 
-cv::Mat recolour_clothes(const Photo& p, const cv::Scalar& bgr_colour) {
-    cv::Mat f, lab;
-    p.bgr.convertTo(f, CV_32FC3, 1 / 255.0);
-    cv::cvtColor(f, lab, cv::COLOR_BGR2Lab);
-    const cv::Vec3f target = [&] {
-        cv::Mat px(1, 1, CV_32FC3, bgr_colour * (1 / 255.0)), l;
-        cv::cvtColor(px, l, cv::COLOR_BGR2Lab);
-        return l.at<cv::Vec3f>(0, 0);
-    }();
-    // The garment: person below the neck, and beside the neck (outside the jaw's ends) from
-    // the chin down, where the shoulders of a tight crop are.
+// The garment: person below the neck, and beside the neck (outside the jaw's ends) from the
+// chin down, where the shoulders of a tight crop are. CV_8U, 255 on the garment.
+static cv::Mat garment_mask(const Photo& p) {
+    cv::Mat m = cv::Mat::zeros(p.bgr.size(), CV_8U);
     const int chin = std::max(0, int(p.face.points[lm::kChin].y));
     const int neck = int(p.face.points[lm::kChin].y + 0.35 * p.face.face_width());
     const float jaw0 = p.face.points[lm::kJawLeft].x, jaw1 = p.face.points[lm::kJawRight].x;
-    int changed = 0;
-    for (int y = chin; y < lab.rows; ++y)
+    for (int y = chin; y < m.rows; ++y)
+        for (int x = 0; x < m.cols; ++x)
+            if (p.alpha.at<float>(y, x) >= 0.5f && !(y < neck && x >= jaw0 && x <= jaw1)) m.at<uchar>(y, x) = 255;
+    return m;
+}
+
+static cv::Vec3f bgr_to_lab(const cv::Scalar& bgr) {
+    cv::Mat px(1, 1, CV_32FC3, bgr * (1 / 255.0)), l;
+    cv::cvtColor(px, l, cv::COLOR_BGR2Lab);
+    return l.at<cv::Vec3f>(0, 0);
+}
+
+// Paints the garment with colour_at(x, y) (Lab), keeping 30 % of the garment's own shading
+// (folds, light). Empty when the frame shows no garment.
+template <class ColourAt>
+static cv::Mat repaint_garment(const Photo& p, ColourAt colour_at) {
+    const cv::Mat garment = garment_mask(p);
+    if (cv::countNonZero(garment) < 400) return {};
+    cv::Mat f, lab;
+    p.bgr.convertTo(f, CV_32FC3, 1 / 255.0);
+    cv::cvtColor(f, lab, cv::COLOR_BGR2Lab);
+    for (int y = 0; y < lab.rows; ++y)
         for (int x = 0; x < lab.cols; ++x) {
-            const float a = p.alpha.at<float>(y, x);
-            if (a < 0.5f || (y < neck && x >= jaw0 && x <= jaw1)) continue;
+            if (!garment.at<uchar>(y, x)) continue;
             auto& v = lab.at<cv::Vec3f>(y, x);
-            v = cv::Vec3f(std::clamp(target[0] + (v[0] - 50) * 0.3f, 0.0f, 100.0f), target[1], target[2]);
-            ++changed;
+            const cv::Vec3f t = colour_at(x, y);
+            v = cv::Vec3f(std::clamp(t[0] + (v[0] - 50) * 0.3f, 0.0f, 100.0f), t[1], t[2]);
         }
-    // No garment in the frame: nothing to recolour.
-    if (changed < 400) return {};
     cv::cvtColor(lab, f, cv::COLOR_Lab2BGR);
     cv::Mat out;
     f.convertTo(out, CV_8UC3, 255);
     return out;
+}
+
+cv::Mat recolour_clothes(const Photo& p, const cv::Scalar& bgr_colour) {
+    const cv::Vec3f target = bgr_to_lab(bgr_colour);
+    return repaint_garment(p, [&](int, int) { return target; });
+}
+
+cv::Mat pattern_clothes(const Photo& p, GarmentPattern kind) {
+    // Sizes follow the face: a face is about 15 cm wide, so 0.1 face widths is 1.5 cm of cloth.
+    const double fw = p.face.face_width();
+    const cv::Vec3f cream = bgr_to_lab({215, 235, 245}), red = bgr_to_lab({40, 40, 170}),
+                    pink = bgr_to_lab({150, 150, 225}), green = bgr_to_lab({50, 100, 30}),
+                    beige = bgr_to_lab({170, 200, 225});
+    switch (kind) {
+    case GarmentPattern::Stripes: {
+        // Breton stripes: 0.12 face widths from one red stripe to the next.
+        const double period = std::max(4.0, 0.12 * fw);
+        return repaint_garment(p, [=](int, int y) { return std::fmod(y, period) < period / 2 ? red : cream; });
+    }
+    case GarmentPattern::Checks: {
+        // Gingham: red where two bands cross, pink where one runs, cream between.
+        const double period = std::max(4.0, 0.16 * fw);
+        return repaint_garment(p, [=](int x, int y) {
+            const int bands = (std::fmod(x, period) < period / 2) + (std::fmod(y, period) < period / 2);
+            return bands == 2 ? red : bands == 1 ? pink : cream;
+        });
+    }
+    case GarmentPattern::Print: {
+        // Green dots on beige, each row shifted by half a dot: a small all-over print.
+        const double pitch = std::max(6.0, 0.14 * fw), r = 0.3 * pitch;
+        return repaint_garment(p, [=](int x, int y) {
+            const double row = std::floor(y / pitch);
+            const double cx = (std::floor(x / pitch - 0.5 * std::fmod(row, 2.0)) + 0.5 + 0.5 * std::fmod(row, 2.0)) * pitch;
+            const double cy = (row + 0.5) * pitch;
+            return std::hypot(x - cx, y - cy) < r ? green : beige;
+        });
+    }
+    }
+    return {};
 }
 
 cv::Mat blue_clothes(const Photo& p) { return recolour_clothes(p, cv::Scalar(255, 197, 100)); }

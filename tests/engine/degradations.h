@@ -34,6 +34,10 @@ cv::Mat expose(const Photo& p, double stops);
 // The garment below the chin recoloured to `bgr_colour`, keeping its shading (matte >= 0.5);
 // empty when the frame shows no garment.
 cv::Mat recolour_clothes(const Photo& p, const cv::Scalar& bgr_colour);
+// The garment painted with a pattern the notice forbids (its sizes follow the face width),
+// keeping the garment's shading; empty when the frame shows no garment.
+enum class GarmentPattern { Stripes, Checks, Print };
+cv::Mat pattern_clothes(const Photo& p, GarmentPattern kind);
 // The old suite's blue: the spec's background colour RGB(100,197,255).
 cv::Mat blue_clothes(const Photo& p);
 cv::Mat dark_border(const Photo& p, double frac);

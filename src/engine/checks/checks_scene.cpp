@@ -221,32 +221,121 @@ static void blue_clothing(const CheckContext& c, const BlueClothingParams& p, Ch
 }
 
 struct PatternedClothingParams {
-    double edge_threshold;  // Sobel magnitude that counts as a strong edge
+    double face_px;          // the garment is judged at the scale where the face is this wide
+    double edge_threshold;   // Sobel magnitude (grey levels) that counts as a strong edge
+    double cell_face_widths; // side of a cell, in face widths
+    double min_cover;        // share of a cell that must be garment for the cell to count
+    int min_cells;           // fewer whole cells: too little clothing to judge
     double warn_percent, fail_percent;
     static PatternedClothingParams read(ParamReader& in) {
-        return {.edge_threshold = in.number("edge_threshold"),
+        return {.face_px = in.number("face_px"),
+                .edge_threshold = in.number("edge_threshold"),
+                .cell_face_widths = in.number("cell_face_widths"),
+                .min_cover = in.number("min_cover"),
+                .min_cells = in.whole("min_cells"),
                 .warn_percent = in.number("warn_percent"),
                 .fail_percent = in.number("fail_percent")};
     }
 };
 
+// The garment at the judging scale, cut into cells, and each whole cell's share of
+// strong-edge pixels.
+struct GarmentCells {
+    std::vector<double> busy;  // % strong-edge pixels per cell
+    cv::Mat edges;             // at the judging scale
+    cv::Rect band;             // the rows judged, in the photo's (or the working image's) px
+    cv::Size full;             // the photo's (or the working image's) size
+    bool on_photo = false;
+};
+
+static GarmentCells garment_cells(cv::Mat grey, cv::Mat garment, const PatternedClothingParams& p) {
+    GarmentCells g;
+    if (grey.empty()) return g;
+    // Away from the garment's outline, which is an edge on any garment.
+    cv::erode(garment, garment, cv::getStructuringElement(cv::MORPH_RECT, {7, 7}));
+    cv::Mat gx, gy, mag;
+    cv::Sobel(grey, gx, CV_32F, 1, 0, 3);
+    cv::Sobel(grey, gy, CV_32F, 0, 1, 3);
+    cv::magnitude(gx, gy, mag);
+    g.edges = (mag > p.edge_threshold) & garment;
+    const int cell = std::max(4, int(std::lround(p.cell_face_widths * p.face_px)));
+    for (int y = 0; y + cell <= grey.rows; y += cell)
+        for (int x = 0; x + cell <= grey.cols; x += cell) {
+            const cv::Rect rc(x, y, cell, cell);
+            const int in = cv::countNonZero(garment(rc));
+            if (in < p.min_cover * cell * cell) continue;
+            g.busy.push_back(100.0 * cv::countNonZero(g.edges(rc)) / in);
+        }
+    return g;
+}
+
+// On the spec photo: its clothing mask (person below the neck).
+static GarmentCells photo_garment_cells(const CheckContext& c, const PatternedClothingParams& p) {
+    const int neck_y = std::clamp(int(c.face.points[lm::kChin].y + 0.35f * c.fw), 0, c.grey.rows);
+    if (neck_y >= c.grey.rows - 1) return {};
+    const cv::Rect band(0, neck_y, c.grey.cols, c.grey.rows - neck_y);
+    const double k = p.face_px / std::max(1.0f, c.fw);
+    cv::Mat grey, garment;
+    cv::resize(c.grey(band), grey, cv::Size(), k, k, k < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    cv::resize(c.clothing_mask(band), garment, grey.size(), 0, 0, cv::INTER_NEAREST);
+    GarmentCells g = garment_cells(grey, garment, p);
+    g.band = band;
+    g.full = c.grey.size();
+    g.on_photo = true;
+    return g;
+}
+
+// On the source, as blue_clothing judges it there: person below the neck, and beside the neck
+// from the chin down (a tight press crop's shoulders are in its bottom corners).
+static GarmentCells source_garment_cells(const CheckContext& c, const PatternedClothingParams& p) {
+    const SourceAnalysis& a = c.in.source;
+    const Face& f = a.subject();
+    const int chin = std::clamp(int(f.points[lm::kChin].y), 0, a.working.rows);
+    const int neck = std::clamp(int(f.points[lm::kChin].y + 0.35 * f.face_width()), chin, a.working.rows);
+    if (chin >= a.working.rows - 1 || a.matte.alpha.size() != a.working.size()) return {};
+    const cv::Rect band(0, chin, a.working.cols, a.working.rows - chin);
+    const double k = p.face_px / std::max(1.0, f.face_width());
+    cv::Mat grey, alpha;
+    cv::resize(c.work_grey(band), grey, cv::Size(), k, k, k < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    cv::resize(a.matte.alpha(band), alpha, grey.size(), 0, 0, cv::INTER_LINEAR);
+    cv::Mat garment = alpha > 0.9f;
+    // The neck (and a beard) between the jaw's ends is not clothing.
+    const int x0 = std::clamp(int(f.points[lm::kJawLeft].x * k), 0, grey.cols);
+    const int x1 = std::clamp(int(f.points[lm::kJawRight].x * k) + 1, x0, grey.cols);
+    const int y1 = std::clamp(int((neck - chin) * k), 0, grey.rows);
+    garment(cv::Rect(x0, 0, x1 - x0, y1)).setTo(0);
+    GarmentCells g = garment_cells(grey, garment, p);
+    g.band = band;
+    g.full = a.working.size();
+    return g;
+}
+
+// A pattern covers the whole garment; a plain garment's strong edges (lapels, a collar on a
+// dark suit, a tie, a badge, folds) lie along a few lines. So the garment is cut into cells
+// about a pattern repeat wide, each cell's share of strong-edge pixels is measured, and the
+// value is the median cell's: half the garment is at least that busy. It is judged at a fixed
+// face width, so a stripe counts the same on a spec photo and on a press crop's source.
 static void patterned_clothing(const CheckContext& c, const PatternedClothingParams& p, CheckResult& r) {
     r.unit = "%";
-    r.threshold = "edge density warn > " + fmt_num(p.warn_percent, 0) + ", fail > " + fmt_num(p.fail_percent, 0);
-    if (!c.has_photo) return not_assessable(r, kNoPhoto);
-    cv::Mat inner;
-    cv::erode(c.clothing_mask, inner, cv::getStructuringElement(cv::MORPH_RECT, {7, 7}));
-    const int n = cv::countNonZero(inner);
-    if (n < 200) return not_assessable(r, "too little clothing in the frame");
-    cv::Mat gx, gy, mag;
-    cv::Sobel(c.grey, gx, CV_32F, 1, 0, 3);
-    cv::Sobel(c.grey, gy, CV_32F, 0, 1, 3);
-    cv::magnitude(gx, gy, mag);
-    cv::Mat edges = (mag > p.edge_threshold) & inner;
-    r.value = 100.0 * cv::countNonZero(edges) / n;
+    r.threshold = "strong edges in the median cell of the garment: warn > " + fmt_num(p.warn_percent, 0) + ", fail > " +
+                  fmt_num(p.fail_percent, 0);
+    if (!c.has_face) return not_assessable(r, "no face found, so the clothing cannot be located");
+    // Judged on the spec photo; when its frame shows too little garment (a tight crop ends
+    // just below the chin), on the source, whose garment is the same one.
+    GarmentCells g;
+    if (c.has_photo) g = photo_garment_cells(c, p);
+    if (!c.has_photo || g.busy.size() < std::size_t(p.min_cells)) g = source_garment_cells(c, p);
+    if (g.busy.size() < std::size_t(p.min_cells)) return not_assessable(r, "too little clothing in the frame");
+    std::nth_element(g.busy.begin(), g.busy.begin() + g.busy.size() / 2, g.busy.end());
+    r.value = g.busy[g.busy.size() / 2];
     r.verdict = grade_high(r.value, p.warn_percent, p.fail_percent);
-    r.detail = "share of the clothing covered by strong edges (stripes, prints)";
-    r.geometry.map = edges;
+    r.detail = "strong edges (stripes, checks, prints) in the median of " + std::to_string(g.busy.size()) +
+               " patches of the garment" + (g.on_photo ? "" : " (judged on the source: the spec photo shows too little)");
+    r.geometry.space = g.on_photo ? Space::Standardized : Space::Original;
+    r.geometry.map = cv::Mat::zeros(g.full, CV_8U);
+    cv::Mat up;
+    cv::resize(g.edges, up, g.band.size(), 0, 0, cv::INTER_NEAREST);
+    up.copyTo(r.geometry.map(g.band));
 }
 
 struct BlackBorderParams {
