@@ -260,6 +260,34 @@ TEST(SceneChecks, BrokenMattesAreFlagged) {
     }
 }
 
+// The hair above the forehead taken for background while the forehead itself is kept: dark hair
+// on a dark backdrop, an updo against a busy one (img5, img8, img41, img44, img50 of
+// portraits-dev). The spec photo shows a flattened or bald crown, and the crop, placed by that
+// crown, sits too low. The face-and-forehead band (to 0.3 face widths above the brows) is whole,
+// so only the crown's dome can see it.
+TEST(SceneChecks, AMatteThatLosesTheHairAboveTheForeheadIsFlagged) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    for (const char* name : kClean) {
+        const SourceAnalysis clean = analyse_portrait(name);
+        ASSERT_TRUE(clean.has_face()) << name;
+        const Face& f = clean.subject();
+        const float fw = float(f.face_width()), cx = f.eyes_midpoint().x;
+        const float brows = std::min(f.points[19].y, f.points[24].y);
+        cv::Mat a = clean.matte.alpha.clone();
+        const cv::Rect top = cv::Rect(int(cx - fw), 0, int(2 * fw), std::max(1, int(brows - 0.4f * fw))) &
+                             cv::Rect(0, 0, a.cols, a.rows);
+        a(top).setTo(0.f);
+        SCOPED_TRACE(name);
+        const auto checks = check_with_matte(clean, a);
+        const CheckResult& mq = test::find_check(checks, "matte_quality");
+        EXPECT_TRUE(flagged(mq.verdict)) << to_string(mq.verdict) << ": " << mq.detail;
+        EXPECT_NE(mq.detail.find("top of the head taken for background"), std::string::npos) << mq.detail;
+        EXPECT_NE(mq.detail.find("face and forehead 100 %"), std::string::npos) << mq.detail;
+        std::printf("  %-30s hair above the forehead erased: matte_quality %-5s (%s)\n", name, to_string(mq.verdict),
+                    mq.detail.c_str());
+    }
+}
+
 // A bare, slender neck and sloping shoulders (a dress with a low neckline, hair put up) are a
 // whole person, not a torso the matte lost. The clean portraits' real mattes, carved to that
 // silhouette below the chin: a neck 0.66 face widths wide down to 0.7 face widths below the
@@ -326,7 +354,7 @@ TEST(SceneChecks, AstronautsBusyBackdropIsFlagged) {
 
 // [SECTION] Calibration over the real photos (not run by default).
 //
-//   build/release/tests/test_engine --gtest_also_run_disabled_tests \
+//   build/release/tests/test_engine --gtest_also_run_disabled_tests  (continued:)
 //       --gtest_filter='SceneChecks.DISABLED_RealPhotos'                       # tuning photos
 //   PD_SCENE_HELD_OUT=1 build/release/tests/test_engine ...                    # held-out photos
 //   PD_SCENE_DUMP=/tmp/dir ...   writes each working image with its verdicts to look at

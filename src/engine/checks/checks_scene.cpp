@@ -563,6 +563,8 @@ struct MatteQualityParams {
     double warn_torso_percent, fail_torso_percent;  // of the neck and chest that is person
     double warn_hole_percent, fail_hole_percent;    // holes, as a share of the person
     double warn_edge_percent, fail_edge_percent;    // of the matte's edge on an image edge
+    double crown_half_width, crown_height;          // the dome above the brows, in face widths
+    double warn_crown_percent, fail_crown_percent;  // of the dome (in the frame) that is person
     static MatteQualityParams read(ParamReader& in) {
         return {.edge_delta_e = in.number("edge_delta_e"),
                 .warn_face_percent = in.number("warn_face_percent"),
@@ -572,13 +574,18 @@ struct MatteQualityParams {
                 .warn_hole_percent = in.number("warn_hole_percent"),
                 .fail_hole_percent = in.number("fail_hole_percent"),
                 .warn_edge_percent = in.number("warn_edge_percent"),
-                .fail_edge_percent = in.number("fail_edge_percent")};
+                .fail_edge_percent = in.number("fail_edge_percent"),
+                .crown_half_width = in.number("crown_half_width"),
+                .crown_height = in.number("crown_height"),
+                .warn_crown_percent = in.number("warn_crown_percent"),
+                .fail_crown_percent = in.number("fail_crown_percent")};
     }
 };
 
 static void matte_quality(const CheckContext& c, const MatteQualityParams& p, CheckResult& r) {
     r.threshold = "face and forehead person warn < " + fmt_num(p.warn_face_percent, 0) + " %, fail < " +
-                  fmt_num(p.fail_face_percent, 0) + " %; torso person warn < " + fmt_num(p.warn_torso_percent, 0) +
+                  fmt_num(p.fail_face_percent, 0) + " %; crown person warn < " + fmt_num(p.warn_crown_percent, 0) +
+                  " %, fail < " + fmt_num(p.fail_crown_percent, 0) + " %; torso person warn < " + fmt_num(p.warn_torso_percent, 0) +
                   " %, fail < " + fmt_num(p.fail_torso_percent, 0) + " %; holes warn > " +
                   fmt_num(p.warn_hole_percent) + " %, fail > " + fmt_num(p.fail_hole_percent) +
                   " %; edge on an image edge warn < " + fmt_num(p.warn_edge_percent, 0) + " %, fail < " +
@@ -608,7 +615,27 @@ static void matte_quality(const CheckContext& c, const MatteQualityParams& p, Ch
     const double face_pct = 100.0 * cv::countNonZero(face & person) / face_n;
     map.setTo(255, face & ~person);
 
-    // 2. Neck and chest: below the chin, a neck no wider than the slenderest (0.6 face widths:
+    // 2. The crown: a half ellipse standing on the brows' line, square to the eye line,
+    // inside the skull of any head (the brows to the top of the skull are ~0.8 face widths, the
+    // skull ~1.1 wide), so it is hair or scalp whatever the hairstyle: a matte that cuts the top
+    // of the head or hair lying flat on it (dark hair on a dark backdrop) leaves blue there in
+    // the spec photo. Only the part inside the frame counts; a press crop cuts the crown off.
+    const cv::Point2f ea = f.eye_centre_a() * s, eb = f.eye_centre_b() * s;
+    const float tilt_deg = float(std::atan2(eb.y - ea.y, eb.x - ea.x) * 180.0 / CV_PI);
+    cv::Point2f brows(0, 0);
+    for (int i = lm::kBrowFirst; i <= lm::kBrowLast; ++i) brows += f.points[i] * s;
+    brows *= 1.0f / float(lm::kBrowLast - lm::kBrowFirst + 1);
+    cv::Mat crown(sz, CV_8U, cv::Scalar(0));
+    const cv::Size axes(std::max(1, int(std::lround(p.crown_half_width * fw))), std::max(1, int(std::lround(p.crown_height * fw))));
+    // Angles run clockwise in image coordinates from the rotated x axis: 180..360 is the upper half.
+    cv::ellipse(crown, cv::Point(brows), axes, tilt_deg, 180, 360, cv::Scalar(255), cv::FILLED);
+    const int crown_in_frame = cv::countNonZero(crown);
+    const double crown_full = 0.5 * CV_PI * axes.width * axes.height;
+    const bool crown_seen = crown_in_frame >= 0.3 * crown_full;
+    const double crown_pct = crown_seen ? 100.0 * cv::countNonZero(crown & person) / crown_in_frame : 100.0;
+    if (crown_seen) map.setTo(255, crown & ~person);
+
+    // 3. Neck and chest: below the chin, a neck no wider than the slenderest (0.6 face widths:
     // a bare neck is 0.65-0.85 of the jaw's width), then the chest widening between the
     // shoulders, is person in any head-and-shoulders photo (hair falling over it is person too).
     // A wider neck band (it was 0.8 face widths) takes the backdrop beside a bare neck for
@@ -632,7 +659,7 @@ static void matte_quality(const CheckContext& c, const MatteQualityParams& p, Ch
         map.setTo(255, torso & ~person);
     }
 
-    // 3. Holes and bites: background enclosed by the person, plus what a closing of a
+    // 4. Holes and bites: background enclosed by the person, plus what a closing of a
     // quarter face width adds, as a share of the person. A clean silhouette gains only its
     // concave corners.
     const int k = std::max(3, int(0.25f * fw) | 1);
@@ -650,7 +677,7 @@ static void matte_quality(const CheckContext& c, const MatteQualityParams& p, Ch
     const double hole_pct = 100.0 * cv::countNonZero(holes) / std::max(1, cv::countNonZero(person));
     map.setTo(160, holes);
 
-    // 4. The matte's edge should run along an edge of the image (the person against the
+    // 5. The matte's edge should run along an edge of the image (the person against the
     // wall); a cut through plain clothing or a plain wall has none. The frame's own border
     // is no edge of the matte.
     cv::Mat eroded, boundary, strong;
@@ -666,12 +693,15 @@ static void matte_quality(const CheckContext& c, const MatteQualityParams& p, Ch
     const double edge_pct = boundary_n ? 100.0 * cv::countNonZero(boundary & strong) / boundary_n : 100.0;
     map.setTo(96, boundary & ~strong);
 
-    r.detail = "face and forehead " + fmt_num(face_pct, 0) + " % person, torso " +
+    r.detail = "face and forehead " + fmt_num(face_pct, 0) + " % person, crown " +
+               (crown_seen ? fmt_num(crown_pct, 0) + " % person" : std::string("not in the frame")) + ", torso " +
                (torso_seen ? fmt_num(torso_pct, 0) + " % person" : std::string("not in the frame")) + ", holes " +
                fmt_num(hole_pct) + " % of the person, edge on an image edge " + fmt_num(edge_pct, 0) + " %" +
                (c.in.source.matte.used_grabcut ? " (GrabCut matte)" : "");
     report_worst({{grade_low(face_pct, p.warn_face_percent, p.fail_face_percent), face_pct, "% face",
                    "face or forehead taken for background"},
+                  {grade_low(crown_pct, p.warn_crown_percent, p.fail_crown_percent), crown_pct, "% crown",
+                   "top of the head taken for background"},
                   {grade_low(torso_pct, p.warn_torso_percent, p.fail_torso_percent), torso_pct, "% torso",
                    "torso taken for background"},
                   {grade_high(hole_pct, p.warn_hole_percent, p.fail_hole_percent), hole_pct, "% holes",
