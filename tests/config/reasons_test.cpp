@@ -36,7 +36,7 @@ TEST(Reasons, RepositoryCatalogCoversTheDesign) {
           "tinted_glasses", "glasses_glare", "headwear", "blue_clothing", "patterned_clothing", "face_shadow",
           "exposure", "blurry", "beauty_filter", "selfie", "background_not_plain", "crop_out_of_spec",
           "low_resolution", "wrong_person", "noisy", "black_border", "file_spec", "multiple_faces", "background_not_white", "person_not_separated",
-          "other"}) {
+          "face_not_found", "other"}) {
         const domain::Reason* r = cat->find(code);
         ASSERT_NE(r, nullptr) << code;
         EXPECT_TRUE(has_non_ascii(r->label_zh)) << code << " label_zh should be Chinese";
@@ -52,6 +52,7 @@ TEST(Reasons, RepositoryCatalogCoversTheDesign) {
     EXPECT_EQ(cat->find("crop_out_of_spec")->suggested_by_refusals,
               (std::vector<std::string>{"crown_cut_off", "head_proportions", "body_too_short"}));
     EXPECT_EQ(cat->find("low_resolution")->suggested_by_refusals, std::vector<std::string>{"upscale_limit"});
+    EXPECT_EQ(cat->find("face_not_found")->suggested_by_refusals, std::vector<std::string>{"no_face"});
     EXPECT_TRUE(cat->find("other")->suggested_by_refusals.empty());
 }
 

@@ -281,6 +281,20 @@ TEST(CheckRegistry, GradingHelpers) {
     EXPECT_EQ(fmt_num(0.125, 3), "0.125");
 }
 
+// Every way the engine can refuse a photo pre-selects exactly one reason, so a reviewer facing a
+// photo with no spec version never starts from an empty reject list.
+TEST(RefusalReasons, EveryRefusalPreSelectsExactlyOneReason) {
+    auto reasons = config::load_reasons(test::config_dir());
+    ASSERT_TRUE(reasons.ok()) << reasons.error().message;
+    for (std::string_view kind : refusal::kAll) {
+        std::vector<std::string> by;
+        for (const auto& r : reasons->all())
+            for (const auto& k : r.suggested_by_refusals)
+                if (k == kind) by.push_back(r.code);
+        EXPECT_EQ(by.size(), 1u) << kind << " is pre-selected by " << by.size() << " reasons";
+    }
+}
+
 // reasons.toml names the engine's refusals (suggested_by_refusals): each must be one the engine
 // makes, or a typo would silently never pre-select its reason. The shipped file passes; a
 // misspelt kind stops the engine's set-up, naming the reason and the kind.
