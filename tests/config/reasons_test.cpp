@@ -17,7 +17,7 @@ const std::set<std::string> kCheckIds = {
     "file_format", "file_dimensions", "file_dpi", "file_size", "jpeg_quality", "crown_position",
     "eye_position", "face_width", "centring", "eye_tilt", "yaw", "pitch", "eyes_open", "mouth_closed",
     "glasses", "tinted_lenses", "lens_glare", "face_shadow", "exposure", "clipping", "sharpness", "noise",
-    "background_uniformity", "background_colour", "other_faces", "blue_clothing", "patterned_clothing",
+    "background_uniformity", "background_colour", "other_faces", "blue_clothing", "patterned_clothing", "bare_shoulders",
     "skin_smoothing", "black_border", "exif_front_camera", "exif_beauty_software", "mirrored",
     "source_resolution", "source_background", "matte_quality", "stored_on_its_side"};
 

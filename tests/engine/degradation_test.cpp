@@ -62,6 +62,8 @@ std::vector<Case> make_cases(const Photo& p) {
     add("striped garment", "patterned_clothing", jpg(test::pattern_clothes(p, test::GarmentPattern::Stripes)));
     add("checked garment", "patterned_clothing", jpg(test::pattern_clothes(p, test::GarmentPattern::Checks)));
     add("printed garment", "patterned_clothing", jpg(test::pattern_clothes(p, test::GarmentPattern::Print)));
+    add("strapless top", "bare_shoulders", jpg(test::bare_skin(p, test::Neckline::Strapless)));
+    add("deep V neckline", "bare_shoulders", jpg(test::bare_skin(p, test::Neckline::DeepV)));
     for (double f : {0.02, 0.04}) add("dark border " + std::to_string(int(f * 100)) + "%", "black_border", jpg(test::dark_border(p, f)));
     for (double k : {3.0, 4.0}) add("shrink+enlarge x" + std::to_string(int(k)), "source_resolution", jpg(test::shrink_enlarge(p, k)));
     add("skin smoothing", "skin_smoothing", jpg(test::smooth_skin(p)));

@@ -171,6 +171,56 @@ cv::Mat pattern_clothes(const Photo& p, GarmentPattern kind) {
     return {};
 }
 
+static cv::Mat skin_mask(const Photo& p);  // below, with smooth_skin
+
+cv::Mat bare_skin(const Photo& p, Neckline kind) {
+    const cv::Mat garment = garment_mask(p);
+    if (cv::countNonZero(garment) < 400) return {};
+    cv::Mat f, lab;
+    p.bgr.convertTo(f, CV_32FC3, 1 / 255.0);
+    cv::cvtColor(f, lab, cv::COLOR_BGR2Lab);
+    // The face's skin colour: the median of each Lab channel over the skin mask.
+    const cv::Mat skin = skin_mask(p) > 0.5f;
+    cv::Vec3f tone;
+    for (int ch = 0; ch < 3; ++ch) {
+        std::vector<float> v;
+        for (int y = 0; y < lab.rows; ++y)
+            for (int x = 0; x < lab.cols; ++x)
+                if (skin.at<uchar>(y, x)) v.push_back(lab.at<cv::Vec3f>(y, x)[ch]);
+        if (v.empty()) return {};
+        std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+        tone[ch] = v[v.size() / 2];
+    }
+    const float fw = float(p.face.face_width()), chin = p.face.points[lm::kChin].y;
+    // A frame that ends within half a face width below the chin shows no neckline to bare.
+    if (float(p.bgr.rows) - chin < 0.5f * fw) return {};
+    const float axis = (p.face.points[lm::kJawLeft].x + p.face.points[lm::kJawRight].x) / 2;
+    const auto bare = [&](int x, int y) {
+        const float below = float(y) - chin;
+        if (kind == Neckline::Strapless) return below < 0.9f * fw;
+        const float depth = 1.4f * fw;
+        return below < depth && std::abs(float(x) - axis) <= 0.7f * fw * (depth - below) / depth;
+    };
+    // Lit like the face, with 30 % of the garment's own folds (its shading about its mean).
+    double sum_l = 0;
+    int n = 0;
+    for (int y = 0; y < lab.rows; ++y)
+        for (int x = 0; x < lab.cols; ++x)
+            if (garment.at<uchar>(y, x) && bare(x, y)) sum_l += lab.at<cv::Vec3f>(y, x)[0], ++n;
+    if (n == 0) return {};
+    const float mean_l = float(sum_l / n);
+    for (int y = 0; y < lab.rows; ++y)
+        for (int x = 0; x < lab.cols; ++x) {
+            if (!garment.at<uchar>(y, x) || !bare(x, y)) continue;
+            auto& v = lab.at<cv::Vec3f>(y, x);
+            v = cv::Vec3f(std::clamp(tone[0] + (v[0] - mean_l) * 0.3f, 0.0f, 100.0f), tone[1], tone[2]);
+        }
+    cv::cvtColor(lab, f, cv::COLOR_Lab2BGR);
+    cv::Mat out;
+    f.convertTo(out, CV_8UC3, 255);
+    return out;
+}
+
 cv::Mat blue_clothes(const Photo& p) { return recolour_clothes(p, cv::Scalar(255, 197, 100)); }
 
 cv::Mat dark_border(const Photo& p, double frac) {

@@ -38,6 +38,12 @@ cv::Mat recolour_clothes(const Photo& p, const cv::Scalar& bgr_colour);
 // keeping the garment's shading; empty when the frame shows no garment.
 enum class GarmentPattern { Stripes, Checks, Print };
 cv::Mat pattern_clothes(const Photo& p, GarmentPattern kind);
+// Bare skin where the garment was, in the face's own skin colour and the garment's shading: a
+// strapless top (everything of the garment above 0.9 face widths below the chin), or a deep V
+// neckline (a wedge 1.4 face widths wide at the chin, closing 1.4 face widths below it). Empty
+// when the frame shows no garment or ends within half a face width below the chin.
+enum class Neckline { Strapless, DeepV };
+cv::Mat bare_skin(const Photo& p, Neckline kind);
 // The old suite's blue: the spec's background colour RGB(100,197,255).
 cv::Mat blue_clothes(const Photo& p);
 cv::Mat dark_border(const Photo& p, double frac);

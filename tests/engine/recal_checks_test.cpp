@@ -1,9 +1,11 @@
-// Issue 8's rebuilt measures for `exposure` and `blue_clothing`, on real portraits:
+// Issue 8's rebuilt measures for `exposure`, `blue_clothing` and `bare_shoulders`, on real portraits:
 // - blue clothing of any shade is flagged (not only the background's light blue), while a
 //   black suit that is faintly bluish is not;
 // - exposure is judged on the frame's tonal range and the skin's highlights, so a darker skin
 //   tone on the same photo does not move its verdict, light hair is not over-exposure, and an
-//   over-exposed photo is flagged.
+//   over-exposed photo is flagged;
+// - bare shoulders and low necklines are judged against the face's own skin, so a cream blouse
+//   is not skin and a darker skin tone does not move the verdict.
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -153,5 +155,48 @@ TEST(RecalChecks, SilverHairIsNotOverExposure) {
         ASSERT_GT(painted, p.face.box.area() / 4) << "no hair painted";
         const CheckResult r = run_check(silver, "exposure");
         EXPECT_EQ(r.verdict, Verdict::Pass) << r.value << " " << r.detail;
+    }
+}
+
+// bare_shoulders (the spec asks for a collared top, not sleeveless or low-cut): real strapless
+// dresses are flagged, and a cream blouse whose colour is within a*b* 6 of its wearer's skin is
+// not: skin is told from it by hue and chroma together, measured against the face's own skin.
+TEST(RecalChecks, StraplessDressesAreFlaggedAndACreamBlouseIsNot) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    const auto dev = std::filesystem::path(PD_SHARED_PORTRAITS).parent_path() / "portraits-dev";
+    for (const char* name : {"deepface-img2", "deepface-img50"}) {
+        SCOPED_TRACE(name);
+        const auto path = dev / (std::string(name) + ".jpg");
+        if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not present";
+        const CheckResult r = run_check(test::load_bgr(path.string()), "bare_shoulders");
+        EXPECT_EQ(r.verdict, Verdict::Fail) << r.value << " % " << r.detail;
+    }
+    const test::Photo girl = portrait("girl-room-bg.jpg");
+    const CheckResult blouse = run_check(girl.bgr, "bare_shoulders");
+    EXPECT_EQ(blouse.verdict, Verdict::Pass) << blouse.value << " % " << blouse.detail;
+    const CheckResult bared = run_check(test::bare_skin(girl, test::Neckline::Strapless), "bare_shoulders");
+    EXPECT_TRUE(flagged(bared.verdict)) << bared.value << " % " << bared.detail;
+}
+
+// The skin model is the face's own: on the same photo with a darker skin tone, a suit still
+// passes and a strapless top in that tone is still flagged.
+TEST(RecalChecks, BareShouldersVerdictDoesNotDependOnSkinTone) {
+    PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
+    for (const char* name : kPortraits) {
+        SCOPED_TRACE(name);
+        const test::Photo p = portrait(name);
+        const test::Photo darker = test::analyse_photo(name, darker_skin(p, 0.45));
+        const CheckResult suit = run_check(darker.bgr, "bare_shoulders");
+        EXPECT_EQ(suit.verdict, Verdict::Pass) << suit.value << " % " << suit.detail;
+        // Black and white: the face gives no hue to match, and a grey suit is not skin.
+        cv::Mat grey, bw;
+        cv::cvtColor(p.bgr, grey, cv::COLOR_BGR2GRAY);
+        cv::cvtColor(grey, bw, cv::COLOR_GRAY2BGR);
+        const CheckResult mono = run_check(bw, "bare_shoulders");
+        EXPECT_EQ(mono.verdict, Verdict::NotAssessable) << mono.value << " % " << mono.detail;
+        for (auto kind : {test::Neckline::Strapless, test::Neckline::DeepV}) {
+            const CheckResult bare = run_check(test::bare_skin(darker, kind), "bare_shoulders");
+            EXPECT_TRUE(flagged(bare.verdict)) << int(kind) << ": " << bare.value << " % " << bare.detail;
+        }
     }
 }

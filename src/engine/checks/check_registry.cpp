@@ -55,6 +55,7 @@ const std::vector<CheckDef>& check_catalogue() {
         {"other_faces", "Other people in the photo", setup_other_faces},
         {"blue_clothing", "Blue clothing", setup_blue_clothing},
         {"patterned_clothing", "Patterned clothing", setup_patterned_clothing},
+        {"bare_shoulders", "Sleeveless or low-cut top", setup_bare_shoulders},
         {"black_border", "Dark border", setup_black_border},
         {"source_background", "Taken against a light plain wall", setup_source_background},
         {"matte_quality", "Person cut out cleanly (matte)", setup_matte_quality},

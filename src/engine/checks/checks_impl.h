@@ -51,6 +51,7 @@ PD_CHECK(background_colour);
 PD_CHECK(other_faces);
 PD_CHECK(blue_clothing);
 PD_CHECK(patterned_clothing);
+PD_CHECK(bare_shoulders);
 PD_CHECK(black_border);
 PD_CHECK(source_background);
 PD_CHECK(matte_quality);

@@ -1,5 +1,5 @@
 // [SECTION] Scene checks: the wall in the original, the new background, other people,
-// clothing against the background colour, dark borders, the source's backdrop and the matte.
+// clothing (its colour, patterns, bare shoulders), dark borders, the source's backdrop and the matte.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -336,6 +336,138 @@ static void patterned_clothing(const CheckContext& c, const PatternedClothingPar
     cv::Mat up;
     cv::resize(g.edges, up, g.band.size(), 0, 0, cv::INTER_NEAREST);
     up.copyTo(r.geometry.map(g.band));
+}
+
+struct BareShouldersParams {
+    double shoulder_below_chin;   // shoulder zones start this far below the chin (face widths)
+    double shoulder_beside_axis;  // ... and this far either side of the face's centre line
+    double chest_below_chin;      // the chest zone: below the neck's base ...
+    double chest_half_width;      // ... this far either side of the centre line
+    double zone_depth;            // every zone ends this far below the chin (what a spec frame shows)
+    double skin_hue_deg;          // hue (a*b* angle) within this of the face's own skin ...
+    double skin_chroma_min, skin_chroma_max;  // ... and chroma within these ratios of the face's
+    double skin_l_below, skin_l_above;  // L* range around the face's skin (shade on a shoulder)
+    double min_skin_chroma;       // a face with less colour (black and white) gives no hue to match
+    int min_px;                   // fewer person pixels in a zone: the zone is not judged
+    double warn_percent, fail_percent;
+    static BareShouldersParams read(ParamReader& in) {
+        return {.shoulder_below_chin = in.number("shoulder_below_chin"),
+                .shoulder_beside_axis = in.number("shoulder_beside_axis"),
+                .chest_below_chin = in.number("chest_below_chin"),
+                .chest_half_width = in.number("chest_half_width"),
+                .zone_depth = in.number("zone_depth"),
+                .skin_hue_deg = in.number("skin_hue_deg"),
+                .skin_chroma_min = in.number("skin_chroma_min"),
+                .skin_chroma_max = in.number("skin_chroma_max"),
+                .skin_l_below = in.number("skin_l_below"),
+                .skin_l_above = in.number("skin_l_above"),
+                .min_skin_chroma = in.number("min_skin_chroma"),
+                .min_px = in.whole("min_px"),
+                .warn_percent = in.number("warn_percent"),
+                .fail_percent = in.number("fail_percent")};
+    }
+};
+
+// Sleeveless or low-cut tops (the spec asks for a collared top): bare skin where a garment
+// should be. The face's own skin is the colour model, so the measure does not depend on the
+// student's skin tone; the zones follow the face: the shoulders beside the neck, and the chest
+// below the neck's base, down to what a spec frame shows. The value is the barer zone's share
+// of skin among its person pixels. Judged on the spec photo, else on the source's overview.
+static void bare_shoulders(const CheckContext& c, const BareShouldersParams& p, CheckResult& r) {
+    r.unit = "%";
+    r.threshold = "bare skin in the shoulders or below the neck: warn > " + fmt_num(p.warn_percent, 0) + ", fail > " +
+                  fmt_num(p.fail_percent, 0);
+    if (!c.has_face_view) return not_assessable(r, "no face found, so the shoulders cannot be located");
+    // The face's skin: median L*, a*, b* of the skin mask (eyes, brows, mouth left out).
+    std::vector<float> ls, as, bs;
+    for (int y = 0; y < c.lab.rows; ++y) {
+        const auto* px = c.lab.ptr<cv::Vec3f>(y);
+        const uchar* m = c.skin_mask.ptr<uchar>(y);
+        for (int x = 0; x < c.lab.cols; ++x)
+            if (m[x]) ls.push_back(px[x][0]), as.push_back(px[x][1]), bs.push_back(px[x][2]);
+    }
+    if (ls.size() < 100) return not_assessable(r, "too little of the face's skin to compare with");
+    auto median = [](std::vector<float>& v) {
+        std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+        return v[v.size() / 2];
+    };
+    const float skin_l = median(ls), skin_a = median(as), skin_b = median(bs);
+    if (std::hypot(skin_a, skin_b) < p.min_skin_chroma)
+        return not_assessable(r, "the face's skin has no colour to match (a black-and-white or tinted photo)");
+
+    // Where to look: the spec photo, or the source's overview (320 px long) without one.
+    cv::Mat lab, person;
+    Face face;
+    float fw;
+    if (c.has_photo) {
+        lab = c.lab;
+        person = c.in.photo->alpha > 0.9f;
+        face = c.face;
+        fw = c.fw;
+        r.geometry.space = Space::Standardized;
+    } else {
+        if (c.overview_lab.empty()) return not_assessable(r, kNoPhoto);
+        lab = c.overview_lab;
+        person = c.overview_alpha > 0.9f;
+        face = c.in.source.subject();
+        for (auto& q : face.points) q *= float(c.overview_scale);
+        fw = float(face.face_width());
+        r.geometry.space = Space::Original;
+    }
+    const cv::Point2f chin = face.points[lm::kChin];
+    const float axis = (face.points[lm::kJawLeft].x + face.points[lm::kJawRight].x) / 2;
+    const int bottom = std::clamp(int(chin.y + p.zone_depth * fw), 0, lab.rows);
+    const int sh_top = std::clamp(int(chin.y + p.shoulder_below_chin * fw), 0, bottom);
+    const int ch_top = std::clamp(int(chin.y + p.chest_below_chin * fw), 0, bottom);
+    const float sh_off = float(p.shoulder_beside_axis) * fw, ch_half = float(p.chest_half_width) * fw;
+    // Skin is told from a cream or beige garment by its hue and its chroma together: a pale
+    // garment's chroma is well under the face's, a tan one's hue is yellower.
+    // Per pixel without trigonometry: chroma squared against the bounds squared, and the hue
+    // angle through the dot product of (a*, b*) with the skin's (cos dh >= cos of the limit).
+    const double skin_c = std::hypot(double(skin_a), double(skin_b));
+    const double c_lo2 = std::pow(p.skin_chroma_min * skin_c, 2), c_hi2 = std::pow(p.skin_chroma_max * skin_c, 2);
+    const double cos_max = std::cos(p.skin_hue_deg * CV_PI / 180.0);
+    // Zones: 0 the image-left shoulder, 1 the image-right one, 2 the chest; person and skin pixels in each.
+    int n[3] = {0, 0, 0}, skin[3] = {0, 0, 0};
+    cv::Mat map = cv::Mat::zeros(lab.size(), CV_8U);
+    for (int y = sh_top; y < bottom; ++y) {
+        const auto* px = lab.ptr<cv::Vec3f>(y);
+        const uchar* m = person.ptr<uchar>(y);
+        uchar* out = map.ptr<uchar>(y);
+        for (int x = 0; x < lab.cols; ++x) {
+            if (!m[x]) continue;
+            const float dx = float(x) - axis;
+            int zone = dx <= -sh_off ? 0 : dx >= sh_off ? 1 : (y >= ch_top && std::abs(dx) <= ch_half) ? 2 : -1;
+            if (zone < 0) continue;
+            ++n[zone];
+            const double dl = px[x][0] - skin_l;
+            if (dl < -p.skin_l_below || dl > p.skin_l_above) continue;
+            const double a = px[x][1], b = px[x][2], c2 = a * a + b * b;
+            if (c2 < c_lo2 || c2 > c_hi2) continue;
+            if (a * skin_a + b * skin_b >= cos_max * std::sqrt(c2) * skin_c) {
+                ++skin[zone];
+                out[x] = 255;
+            }
+        }
+    }
+    static const char* kZone[] = {"the image-left shoulder", "the image-right shoulder", "the chest below the neck"};
+    int worst = -1;
+    double worst_pct = 0;
+    for (int z = 0; z < 3; ++z) {
+        if (n[z] < p.min_px) continue;
+        const double pct = 100.0 * skin[z] / n[z];
+        if (worst < 0 || pct > worst_pct) worst = z, worst_pct = pct;
+    }
+    if (worst < 0) return not_assessable(r, "too little of the shoulders in the frame");
+    r.value = worst_pct;
+    r.verdict = grade_high(r.value, p.warn_percent, p.fail_percent);
+    r.detail = std::string("skin-coloured share of ") + kZone[worst] + " (" + std::to_string(n[worst]) +
+               " px; the face's skin L* " + fmt_num(skin_l, 0) + ", a* " + fmt_num(skin_a, 0) + ", b* " + fmt_num(skin_b, 0) + ")";
+    if (c.has_photo) {
+        r.geometry.map = map;
+    } else {
+        cv::resize(map, r.geometry.map, c.in.source.working.size(), 0, 0, cv::INTER_NEAREST);
+    }
 }
 
 struct BlackBorderParams {
@@ -725,6 +857,7 @@ CheckRun setup_blue_clothing(ParamReader& in) { return bind_params(blue_clothing
 CheckRun setup_patterned_clothing(ParamReader& in) {
     return bind_params(patterned_clothing, PatternedClothingParams::read(in));
 }
+CheckRun setup_bare_shoulders(ParamReader& in) { return bind_params(bare_shoulders, BareShouldersParams::read(in)); }
 CheckRun setup_black_border(ParamReader& in) { return bind_params(black_border, BlackBorderParams::read(in)); }
 CheckRun setup_source_background(ParamReader& in) {
     return bind_params(source_background, SourceBackgroundParams::read(in));
