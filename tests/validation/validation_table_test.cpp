@@ -121,6 +121,8 @@ std::vector<Case> cases_for(const test::Photo& p, double out_per_orig) {
     add("striped garment", "", "patterned_clothing", [&p] { return test::pattern_clothes(p, test::GarmentPattern::Stripes); });
     add("checked garment", "", "patterned_clothing", [&p] { return test::pattern_clothes(p, test::GarmentPattern::Checks); });
     add("printed garment", "", "patterned_clothing", [&p] { return test::pattern_clothes(p, test::GarmentPattern::Print); });
+    add("strapless top", "", "bare_shoulders", [&p] { return test::bare_skin(p, test::Neckline::Strapless); });
+    add("deep V neckline", "", "bare_shoulders", [&p] { return test::bare_skin(p, test::Neckline::DeepV); });
     for (double f : {0.02, 0.04}) add("dark border 2 %, 4 %", num(f), "black_border", [&p, f] { return test::dark_border(p, f); });
     // Detail lost so that the spec photo enlarges what is left x3 and x4 (the check's fail
     // level is x2.5). A shrink by x3 of a large photo is not a defect once it is scaled down to
