@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+
+#include <openssl/evp.h>
+
+#include "review/pixels.h"
 
 namespace pd::review {
 
@@ -54,6 +59,34 @@ Point point(const json& p) {
     return {p[0].get<double>(), p[1].get<double>()};
 }
 
+// The report's "map": a grey PNG in base64 (wire/engine_json.h, check_map_png), at most
+// kMaxMapSide px on its longer side.
+constexpr int kMaxMapSide = 512;
+
+CheckMap check_map(const json& m) {
+    CheckMap out;
+    const std::string b64 = str(m, "png");
+    if (b64.empty()) return out;   // an older report: size and coverage only
+    if (b64.size() % 4 != 0) throw Bad{"geometry", "map.png is not base64 (its length is not a multiple of 4)"};
+    std::vector<std::uint8_t> png(b64.size() / 4 * 3);
+    const int n = EVP_DecodeBlock(png.data(), reinterpret_cast<const unsigned char*>(b64.data()), int(b64.size()));
+    if (n < 0) throw Bad{"geometry", "map.png is not base64"};
+    // EVP_DecodeBlock counts the padding's zero bytes as data.
+    const std::size_t pad = b64.ends_with("==") ? 2 : b64.ends_with("=") ? 1 : 0;
+    png.resize(std::size_t(n) - pad);
+    auto px = decode_pixels(png, 0, std::int64_t(kMaxMapSide) * kMaxMapSide);
+    if (!px) throw Bad{"geometry", "map.png: " + px.error().message};
+    if (px->width > kMaxMapSide || px->height > kMaxMapSide)
+        throw Bad{"geometry", "map.png is " + std::to_string(px->width) + "x" + std::to_string(px->height) +
+                                  ", more than " + std::to_string(kMaxMapSide) + " px on a side"};
+    out.width = px->width;
+    out.height = px->height;
+    out.values.resize(std::size_t(out.width) * std::size_t(out.height));
+    for (std::size_t i = 0; i < out.values.size(); ++i) out.values[i] = px->rgba[4 * i];
+    out.key = "map:" + std::to_string(std::hash<std::string>{}(b64)) + ":" + std::to_string(b64.size());
+    return out;
+}
+
 Geometry geometry(const json& g) {
     Geometry out;
     if (!g.is_object()) return out;
@@ -81,6 +114,7 @@ Geometry geometry(const json& g) {
             if (!b.is_array() || b.size() != 2) throw Bad{"geometry", "an hband must be [y0, y1]"};
             out.hbands.emplace_back(b[0].get<double>(), b[1].get<double>());
         }
+    if (g.contains("map")) out.map = check_map(g.at("map"));
     return out;
 }
 

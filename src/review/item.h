@@ -34,6 +34,16 @@ struct Rect {
 
 enum class Space { standardized, working };
 
+// A check's pixel map (what it counted: glare, clipped pixels, bare skin, a busy backdrop),
+// 0 = nothing, 255 = strongest, stretched over the whole of its space. Decoded from the
+// report's PNG when the item is parsed (on the sync thread), so drawing it needs no decode.
+struct CheckMap {
+    int width = 0, height = 0;
+    std::vector<std::uint8_t> values;   // width * height, top row first
+    std::string key;                    // names the map's pixels, for a texture cache
+    bool empty() const { return values.empty(); }
+};
+
 struct Geometry {
     Space space = Space::standardized;
     std::vector<Point> points;
@@ -41,7 +51,10 @@ struct Geometry {
     std::vector<Rect> rects;
     std::vector<std::vector<Point>> polygons;
     std::vector<std::pair<double, double>> hbands;
-    bool empty() const { return points.empty() && lines.empty() && rects.empty() && polygons.empty() && hbands.empty(); }
+    CheckMap map;
+    bool empty() const {
+        return points.empty() && lines.empty() && rects.empty() && polygons.empty() && hbands.empty() && map.empty();
+    }
 };
 
 enum class Verdict { fail, warn, not_assessable, pass };  // the order badges are listed in

@@ -1,10 +1,38 @@
 #include "wire/engine_json.h"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cmath>
+
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 namespace pd::wire {
 
 using nlohmann::json;
+
+std::string check_map_png(const cv::Mat& map) {
+    if (map.empty() || map.type() != CV_8UC1) return {};
+    // Max-pool to the size sent: a check's map is often a few pixels (a glint, a clipped
+    // highlight) that an area filter would average away.
+    const double k = std::max(1.0, double(std::max(map.cols, map.rows)) / kMapSide);
+    cv::Mat small = map;
+    if (k > 1) {
+        const int cell = int(std::ceil(k));
+        cv::Mat pooled;
+        cv::dilate(map, pooled, cv::getStructuringElement(cv::MORPH_RECT, {cell, cell}));
+        cv::resize(pooled, small, {std::max(1, int(std::lround(map.cols / k))), std::max(1, int(std::lround(map.rows / k)))},
+                   0, 0, cv::INTER_NEAREST);
+    }
+    std::vector<unsigned char> png;
+    if (!cv::imencode(".png", small, png, {cv::IMWRITE_PNG_COMPRESSION, 9})) return {};
+    std::string b64(4 * ((png.size() + 2) / 3), '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), png.data(), int(png.size()));
+    b64.resize(std::size_t(std::max(0, n)));
+    return b64;
+}
 
 static json pt(const cv::Point2f& p) { return json::array({p.x, p.y}); }
 
@@ -39,6 +67,7 @@ json to_json(const engine::Geometry& g) {
         j["map"] = {{"width", g.map.cols},
                     {"height", g.map.rows},
                     {"coverage", double(cv::countNonZero(g.map)) / double(g.map.total())}};
+        if (auto png = check_map_png(g.map); !png.empty()) j["map"]["png"] = std::move(png);
     }
     return j;
 }

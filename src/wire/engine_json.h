@@ -10,6 +10,11 @@ namespace pd::wire {
 
 inline constexpr int kReportVersion = 1;
 
+// A check's pixel map as the report carries it: max-pooled so its longer side is at most
+// kMapSide px (a single flagged pixel survives), grey PNG, base64. "" when there is none.
+inline constexpr int kMapSide = 160;
+std::string check_map_png(const cv::Mat& map);
+
 nlohmann::json to_json(const engine::Geometry& g);
 nlohmann::json to_json(const engine::CheckResult& r);
 nlohmann::json to_json(const std::vector<engine::CheckResult>& checks);

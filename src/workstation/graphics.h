@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "review/item.h"
+
 namespace pd::workstation {
 
 struct TextureRef {
@@ -42,6 +44,9 @@ public:
     virtual ~Graphics() = default;
     // The texture of an image, if it is on the GPU (marks it used this frame).
     virtual std::optional<TextureRef> texture(const std::string& hash) = 0;
+    // A check's pixel map as a texture: white, its values as alpha, so the view tints it with the
+    // verdict's colour. Uploaded on first use, keyed by map.key.
+    virtual std::optional<TextureRef> map_texture(const review::CheckMap& map) = 0;
     // Draws the photo quad p0-p1 with photo.frag and `params`.
     virtual void draw_photo(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const PhotoParams& params) = 0;
 };

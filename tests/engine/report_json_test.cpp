@@ -2,6 +2,8 @@
 // fields the workstation draws from, checked against the engine's own results.
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+
 #include <opencv2/imgcodecs.hpp>
 
 #include "engine/engine_fixture.h"
@@ -84,4 +86,42 @@ TEST(ReportJson, SaysAFinalSizeFileWasJudgedAsItIs) {
     const json j = wire::report_json(o.value(), E.config().spec, E.config().settings.version);
     EXPECT_EQ(j["judged_as_final"], true);
     EXPECT_EQ(j["output"]["bytes"], first->photo->jpeg.bytes.size());
+}
+
+// Every check that keeps a pixel map sends it (grey PNG, base64, longer side <= kMapSide), and
+// what it sends is the map: shrunk by max-pooling, it is lit wherever the engine's map is.
+TEST(ReportJson, SendsEachChecksPixelMapSoTheWorkstationCanDrawIt) {
+    const auto& E = test::shared_engine();
+    auto o = E.process(astronaut_bytes());
+    ASSERT_TRUE(o && o->photo) << (o ? "no photo" : o.error().message);
+    const json j = wire::report_json(o.value(), E.config().spec, E.config().settings.version);
+    int maps = 0;
+    for (const auto& r : o->checks) {
+        if (r.geometry.map.empty()) continue;
+        SCOPED_TRACE(r.id);
+        ++maps;
+        const json* sent = nullptr;
+        for (const auto& c : j["checks"])
+            if (c["id"] == r.id) sent = &c;
+        ASSERT_NE(sent, nullptr);
+        const json& m = (*sent)["geometry"]["map"];
+        EXPECT_EQ(m["width"], r.geometry.map.cols);
+        ASSERT_TRUE(m.contains("png"));
+        const std::string b64 = m["png"];
+        std::vector<unsigned char> png(b64.size() / 4 * 3);
+        const int n = EVP_DecodeBlock(png.data(), reinterpret_cast<const unsigned char*>(b64.data()), int(b64.size()));
+        ASSERT_GT(n, 0);
+        const cv::Mat small = cv::imdecode(png, cv::IMREAD_UNCHANGED);
+        ASSERT_FALSE(small.empty());
+        EXPECT_EQ(small.type(), CV_8UC1);
+        EXPECT_LE(std::max(small.cols, small.rows), wire::kMapSide);
+        EXPECT_NEAR(double(small.cols) / small.rows, double(r.geometry.map.cols) / r.geometry.map.rows, 0.02);
+        double big_max = 0, small_max = 0;
+        cv::minMaxLoc(r.geometry.map, nullptr, &big_max);
+        cv::minMaxLoc(small, nullptr, &small_max);
+        EXPECT_EQ(small_max, big_max) << "max-pooling keeps the strongest pixel";
+        EXPECT_EQ(cv::countNonZero(small) > 0, cv::countNonZero(r.geometry.map) > 0);
+    }
+    EXPECT_GE(maps, 5) << "glare, clipping, noise, smoothing, the scene checks keep maps";
+    EXPECT_LT(j.dump().size(), 80'000u) << "maps are a few KB each";
 }

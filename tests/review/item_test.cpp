@@ -3,10 +3,16 @@
 // the field, never a crash.
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
 #include "review/i18n.h"
 #include "review/item.h"
 #include "review_fixture.h"
 #include "support/test_support.h"
+#include "wire/engine_json.h"
 
 using namespace pd::review;
 using nlohmann::json;
@@ -75,6 +81,69 @@ TEST(Item, GeometryInBothSpaces) {
     EXPECT_EQ(g.lines.size(), 1u);
     EXPECT_EQ(g.polygons[0].size(), 3u);
     EXPECT_DOUBLE_EQ(g.hbands[0].second, 110);
+}
+
+// A check's pixel map crosses the wire as the engine writes it (wire::check_map_png) and is
+// decoded when the item is parsed: a lone flagged pixel (a glint) survives the shrink, where it
+// lies; a map with nothing in it stays empty; an older report (size and coverage only) has none.
+TEST(Item, ACheckMapArrivesDecodedWithALonePixelKept) {
+    cv::Mat map = cv::Mat::zeros(640, 480, CV_8U);
+    map.at<std::uint8_t>(101, 333) = 255;
+    cv::rectangle(map, cv::Rect(0, 600, 480, 40), cv::Scalar(128), cv::FILLED);
+    json j = pd::test::submission_json(1, "a");
+    j["checks"]["checks"][0]["geometry"] = {
+        {"space", "standardized"},
+        {"map", {{"width", 480}, {"height", 640}, {"coverage", 0.06}, {"png", pd::wire::check_map_png(map)}}}};
+    auto r = parse_item(j);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const CheckMap& m = r->checks[0].geometry.map;
+    ASSERT_FALSE(m.empty());
+    EXPECT_EQ(m.width, 120);
+    EXPECT_EQ(m.height, 160);
+    EXPECT_FALSE(m.key.empty());
+    auto at = [&](int x, int y) { return int(m.values[std::size_t(y) * m.width + x]); };
+    // 333 / 4, 101 / 4: the glint's cell, give or take the pooling window.
+    int glint = 0;
+    for (int y = 24; y <= 26; ++y)
+        for (int x = 82; x <= 84; ++x) glint = std::max(glint, at(x, y));
+    EXPECT_EQ(glint, 255);
+    EXPECT_EQ(at(60, 150), 128) << "the band along the bottom";
+    EXPECT_EQ(at(20, 20), 0);
+    int lit = 0;
+    for (auto v : m.values) lit += v > 0;
+    EXPECT_LT(lit, 120 * 12) << "the glint stays a dot: " << lit;
+
+    // The same map again has the same key (one texture); a different one does not.
+    auto again = parse_item(j);
+    EXPECT_EQ(again->checks[0].geometry.map.key, m.key);
+    map.at<std::uint8_t>(5, 5) = 255;
+    j["checks"]["checks"][0]["geometry"]["map"]["png"] = pd::wire::check_map_png(map);
+    EXPECT_NE(parse_item(j)->checks[0].geometry.map.key, m.key);
+
+    j["checks"]["checks"][0]["geometry"]["map"].erase("png");
+    auto old = parse_item(j);
+    ASSERT_TRUE(old.ok());
+    EXPECT_TRUE(old->checks[0].geometry.map.empty());
+}
+
+TEST(Item, AMalformedCheckMapNamesTheProblem) {
+    json j = pd::test::submission_json(1, "a");
+    auto problem = [&](const std::string& png) {
+        j["checks"]["checks"][0]["geometry"] = {{"space", "standardized"}, {"map", {{"png", png}}}};
+        auto r = parse_item(j);
+        return r.ok() ? std::string("parsed") : r.error().message;
+    };
+    EXPECT_NE(problem("abc").find("not base64"), std::string::npos) << problem("abc");
+    EXPECT_NE(problem("!!!!").find("not base64"), std::string::npos) << problem("!!!!");
+    // Base64 of bytes that are no image.
+    EXPECT_NE(problem("aGVsbG8gd29ybGQh").find("map.png:"), std::string::npos) << problem("aGVsbG8gd29ybGQh");
+    // A map far larger than any the engine sends (a PNG made here, not shrunk by the wire).
+    std::vector<unsigned char> png;
+    ASSERT_TRUE(cv::imencode(".png", cv::Mat::zeros(40, 2000, CV_8U), png));
+    std::string big(4 * ((png.size() + 2) / 3), '\0');
+    big.resize(std::size_t(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(big.data()), png.data(), int(png.size()))));
+    EXPECT_NE(problem(big).find("more than 512 px"), std::string::npos) << problem(big);
+    EXPECT_EQ(problem(pd::wire::check_map_png(cv::Mat::zeros(40, 2000, CV_8U))), "parsed") << "the wire shrinks it";
 }
 
 TEST(Item, NoFaceMeansNoCropAndAReason) {

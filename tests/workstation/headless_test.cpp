@@ -11,6 +11,8 @@
 #include <map>
 #include <tuple>
 
+#include <opencv2/imgproc.hpp>
+
 #include "config/config.h"
 #include "review/review_fixture.h"
 #include "workstation/workstation_support.h"
@@ -18,6 +20,7 @@
 #include "workstation/input.h"
 #include "workstation/views/views.h"
 #include "support/test_support.h"
+#include "wire/engine_json.h"
 
 using namespace pd::review;
 using namespace pd::workstation;
@@ -38,8 +41,14 @@ public:
         dl->AddImage(p.standardized ? p.standardized : p.original, p0, p1);
         last = p;
     }
+    std::optional<TextureRef> map_texture(const review::CheckMap& map) override {
+        if (map.empty()) return std::nullopt;
+        maps_asked.push_back(map.key);
+        return texture(map.key);
+    }
     ImTextureID id_of(const std::string& hash) { return texture(hash)->id; }
     PhotoParams last;
+    std::vector<std::string> maps_asked;
 
 private:
     std::map<std::string, std::intptr_t> ids_;
@@ -406,6 +415,83 @@ TEST_F(HeadlessTest, TheBandsAreColouredByTheirChecks) {
     EXPECT_EQ(ImGui::ColorConvertFloat4ToU32(gfx.last.eye_colour), colour::warn);
     EXPECT_EQ(gfx.last.crown_band.x, float(spec_.crown_y.min));
     EXPECT_EQ(gfx.last.eye_band.y, float(spec_.eye_y.max));
+}
+
+// Focusing a badge whose check kept a pixel map draws the map over the spec photo (a
+// standardized-space map, exactly over the photo) and over the crop window on the original;
+// a working-space map covers the whole original. Unfocused, or with overlays off, no map.
+TEST_F(HeadlessTest, AFocusedCheckDrawsThePixelsItCountedOverBothPhotos) {
+    step();
+    answer(RestoreResult{});
+    step();
+    cv::Mat glare = cv::Mat::zeros(640, 480, CV_8U);
+    cv::circle(glare, {300, 260}, 6, cv::Scalar(255), cv::FILLED);
+    cv::Mat backdrop = cv::Mat::zeros(150, 200, CV_8U);   // working space 600x800, at a quarter
+    backdrop(cv::Rect(0, 0, 40, 150)).setTo(200);
+    nlohmann::json j = submission_json(4, "学生4", {"lens_glare", "background_uniformity"}, {}, unix_now + 300);
+    for (auto& c : j["checks"]["checks"]) {
+        if (c["id"] == "lens_glare")
+            c["geometry"] = {{"space", "standardized"}, {"map", {{"width", 480}, {"height", 640}, {"png", wire::check_map_png(glare)}}}};
+        if (c["id"] == "background_uniformity")
+            c["geometry"] = {{"space", "original"}, {"map", {{"width", 200}, {"height", 150}, {"png", wire::check_map_png(backdrop)}}}};
+    }
+    auto parsed = parse_item(j);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    ClaimResult c;
+    c.ok = true;
+    c.items.push_back(std::move(parsed).value());
+    answer(std::move(c));
+    images_ready();
+    auto mark = [&](const char* name) -> std::optional<ImVec4> {
+        for (const auto& [n, r] : marks)
+            if (n == name) return r;
+        return std::nullopt;
+    };
+    auto focus = [&](const std::string& id) {
+        for (int guard = 0; guard < 10 && (s->view().focused_check < 0 ||
+                                           s->current()->item.checks[size_t(s->view().focused_check)].id != id); ++guard)
+            press({"Down"});
+    };
+    marks.clear();
+    frame({}, true);
+    EXPECT_FALSE(mark("check_map")) << "nothing focused";
+    EXPECT_TRUE(gfx.maps_asked.empty());
+
+    focus("lens_glare");
+    marks.clear();
+    frame({}, true);
+    const auto photo = mark("standardized"), on_photo = mark("check_map"), on_original = mark("original_check_map");
+    ASSERT_TRUE(photo && on_photo && on_original);
+    EXPECT_EQ(on_photo->x, photo->x);
+    EXPECT_EQ(on_photo->z, photo->z) << "a standardized map covers the spec photo exactly";
+    EXPECT_EQ(on_photo->w, photo->w);
+    const std::string glare_key = s->current()->item.find_check("lens_glare")->geometry.map.key;
+    EXPECT_TRUE(drawn(glare_key));
+    // On the original, over the crop window: 800 original px wide, at (200, 100).
+    const auto original = mark("original");
+    const ImageEntry* img = s->image(s->current()->item.original);
+    ASSERT_TRUE(original && img && img->full_width > 0);
+    const double px = (original->z - original->x) / img->full_width;    // screen px per original px
+    const double py = (original->w - original->y) / img->full_height;
+    EXPECT_NEAR(on_original->z - on_original->x, 800 * px, 0.5);
+    EXPECT_NEAR(on_original->x - original->x, 200 * px, 0.5);
+    EXPECT_NEAR(on_original->y - original->y, 100 * py, 0.5);
+
+    focus("background_uniformity");
+    marks.clear();
+    frame({}, true);
+    const auto whole = mark("original_check_map");
+    ASSERT_TRUE(whole);
+    EXPECT_EQ(whole->x, original->x);
+    EXPECT_EQ(whole->z, original->z) << "a working-space map covers the whole original";
+    ASSERT_TRUE(mark("check_map")) << "and the spec photo, through the crop window";
+    EXPECT_FALSE(drawn(glare_key));
+
+    press({"O"});   // overlays off
+    marks.clear();
+    frame({}, true);
+    EXPECT_FALSE(mark("check_map"));
+    EXPECT_FALSE(mark("original_check_map"));
 }
 
 // An item the engine could make no spec photo for: the centre pane is a card saying so, why

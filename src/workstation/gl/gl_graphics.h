@@ -21,6 +21,19 @@ public:
         if (!t) return std::nullopt;
         return TextureRef{reinterpret_cast<ImTextureID>(static_cast<intptr_t>(t->id)), t->width, t->height};
     }
+    std::optional<TextureRef> map_texture(const review::CheckMap& map) override {
+        if (map.empty()) return std::nullopt;
+        const auto* t = textures_.find(map.key);
+        if (!t) {
+            review::Pixels px;
+            px.width = px.full_width = map.width;
+            px.height = px.full_height = map.height;
+            px.rgba.assign(map.values.size() * 4, 255);
+            for (std::size_t i = 0; i < map.values.size(); ++i) px.rgba[4 * i + 3] = map.values[i];
+            t = &textures_.upload(map.key, px);
+        }
+        return TextureRef{reinterpret_cast<ImTextureID>(static_cast<intptr_t>(t->id)), t->width, t->height};
+    }
     void draw_photo(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const PhotoParams& params) override {
         if (program_) program_->draw(dl, p0, p1, params);
         else if (params.standardized || params.original)

@@ -68,6 +68,14 @@ void draw_geometry(ImDrawList* dl, const review::Geometry& g, const Frame& f, Ma
     }
 }
 
+// A check's pixel map over `p0`-`p1` (the whole of the map's space), tinted with the verdict's
+// colour; `quad` is the same four corners when the space is turned or cut by a crop window.
+ImU32 map_tint(review::Verdict verdict) {
+    ImVec4 c = ImGui::ColorConvertU32ToFloat4(verdict_colour(verdict));
+    c.w = 0.55f;
+    return ImGui::ColorConvertFloat4ToU32(c);
+}
+
 void placeholder(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const char* text) {
     dl->AddRectFilled(p0, p1, IM_COL32(38, 39, 43, 255), 6);
     const ImVec2 ts = ImGui::CalcTextSize(text, nullptr, false, p1.x - p0.x - 20);
@@ -207,10 +215,25 @@ void draw_standardized(ViewContext& v, ImVec2 pos, ImVec2 size) {
                           IM_COL32(0, 0, 0, 150), 3);
         dl->AddText({tip.x + 8, tip.y - 9 * v.scale}, col, label);
     }
-    // The focused badge's geometry, thick.
+    // The focused badge's geometry, thick, over the pixels it counted.
     if (view.focused_check >= 0 && view.focused_check < int(it.checks.size()) && !recrop) {
         const Check& c = it.checks[size_t(view.focused_check)];
         const ImU32 col = verdict_colour(c.verdict);
+        const auto map = view.overlays ? v.gfx.map_texture(c.geometry.map) : std::nullopt;
+        if (map && c.geometry.space == Space::standardized && p.mode != 1) {
+            dl->AddImage(map->id, f.p0, f.p1, {0, 0}, {1, 1}, map_tint(c.verdict));
+            v.mark("check_map", f.p0, f.p1);
+        } else if (map && c.geometry.space == Space::working && has_window && it.working_width > 0) {
+            const double ww = it.working_width, wh = it.working_height;
+            const Point a = from_working({0, 0}), b = from_working({ww, 0}), d = from_working({ww, wh}),
+                        e = from_working({0, wh});
+            // Through the crop window, cut to the spec photo (the rest of the source is not in it).
+            dl->PushClipRect(f.p0, f.p1, true);
+            dl->AddImageQuad(map->id, f.at(a.x, a.y), f.at(b.x, b.y), f.at(d.x, d.y), f.at(e.x, e.y), {0, 0}, {1, 0},
+                             {1, 1}, {0, 1}, map_tint(c.verdict));
+            dl->PopClipRect();
+            v.mark("check_map", f.at(a.x, a.y), f.at(d.x, d.y));
+        }
         if (c.geometry.space == Space::standardized) draw_geometry(dl, c.geometry, f, [](Point q) { return q; }, col, 2 * t);
         else if (has_window) draw_geometry(dl, c.geometry, f, from_working, col, 2 * t);
     }
@@ -264,6 +287,19 @@ void draw_original(ViewContext& v, ImVec2 pos, ImVec2 size) {
     const auto& view = v.session.view();
     if (view.focused_check >= 0 && view.focused_check < int(it.checks.size())) {
         const Check& c = it.checks[size_t(view.focused_check)];
+        // Its pixel map: a working-space map covers the whole original; a standardized one, the
+        // crop window it was made from.
+        if (const auto map = view.overlays ? v.gfx.map_texture(c.geometry.map) : std::nullopt) {
+            if (c.geometry.space == Space::working) {
+                dl->AddImage(map->id, p0, p1, {0, 0}, {1, 1}, map_tint(c.verdict));
+                v.mark("original_check_map", p0, p1);
+            } else if (it.crop.present && it.crop.window_w > 0) {
+                const double w = it.crop.window_w, h = w * (v.spec.height > 0 ? double(v.spec.height) / v.spec.width : 4.0 / 3.0);
+                const ImVec2 a = f.at(it.crop.window_x, it.crop.window_y), b = f.at(it.crop.window_x + w, it.crop.window_y + h);
+                dl->AddImage(map->id, a, b, {0, 0}, {1, 1}, map_tint(c.verdict));
+                v.mark("original_check_map", a, b);
+            }
+        }
         if (c.geometry.space == Space::working)
             draw_geometry(dl, c.geometry, f, [&](Point q) { return Point{q.x / it.per_original, q.y / it.per_original}; },
                           verdict_colour(c.verdict), 2 * t);
