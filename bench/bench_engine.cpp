@@ -47,6 +47,7 @@
 #include "engine/render/render.h"
 #include "common/process_memory.h"
 #include "setup/engine_setup.h"
+#include "wire/engine_json.h"
 
 #ifndef PD_ASTRONAUT
 #define PD_ASTRONAUT "/usr/lib/python3/dist-packages/skimage/data/astronaut.png"
@@ -488,6 +489,40 @@ void BM_Stage_Matte480(benchmark::State& state) {
     state.counters["grabcut"] = grabcut ? 1 : 0;
 }
 
+// What the server adds to process() at ingest: the JSON report, with every check's pixel map
+// as a PNG (wire::check_map_png); and that step's maps alone.
+void BM_ReportJson12MP(benchmark::State& state) {
+    static const auto outcome = g->engine->process(g->jpeg12);
+    if (!outcome) { state.SkipWithError(outcome.error().message.c_str()); return; }
+    one_core();
+    const auto& cfg = g->engine->config();
+    std::size_t bytes = 0;
+    for (auto _ : state) {
+        const std::string s = pd::wire::report_json(*outcome, cfg.spec, cfg.settings.version).dump();
+        bytes = s.size();
+        benchmark::DoNotOptimize(s.data());
+    }
+    state.counters["report_KB"] = double(bytes) / 1024;
+}
+
+void BM_Stage_MapPngs12MP(benchmark::State& state) {
+    static const auto outcome = g->engine->process(g->jpeg12);
+    if (!outcome) { state.SkipWithError(outcome.error().message.c_str()); return; }
+    one_core();
+    std::size_t bytes = 0, maps = 0;
+    for (auto _ : state) {
+        bytes = maps = 0;
+        for (const auto& c : outcome->checks)
+            if (!c.geometry.map.empty()) {
+                bytes += pd::wire::check_map_png(c.geometry.map).size();
+                ++maps;
+            }
+        benchmark::DoNotOptimize(bytes);
+    }
+    state.counters["maps"] = double(maps);
+    state.counters["base64_KB"] = double(bytes) / 1024;
+}
+
 // End to end: bytes of a 12 MP phone photo -> spec photo + every check.
 void BM_Standardize12MP(benchmark::State& state) {
     one_core();
@@ -639,6 +674,8 @@ void register_all(int reps) {
     reg("BM_Stage_FaceDetect480", BM_Stage_FaceDetect480);
     reg("BM_Stage_Matte480", BM_Stage_Matte480);
     reg("BM_Standardize12MP", BM_Standardize12MP)->MinTime(1.0);
+    reg("BM_ReportJson12MP", BM_ReportJson12MP);
+    reg("BM_Stage_MapPngs12MP", BM_Stage_MapPngs12MP);
 }
 
 std::string fmt(double v, int decimals = 1) {

@@ -27,7 +27,7 @@ std::string check_map_png(const cv::Mat& map) {
                    0, 0, cv::INTER_NEAREST);
     }
     std::vector<unsigned char> png;
-    if (!cv::imencode(".png", small, png, {cv::IMWRITE_PNG_COMPRESSION, 9})) return {};
+    if (!cv::imencode(".png", small, png, {cv::IMWRITE_PNG_COMPRESSION, 6})) return {};
     std::string b64(4 * ((png.size() + 2) / 3), '\0');
     const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), png.data(), int(png.size()));
     b64.resize(std::size_t(std::max(0, n)));
