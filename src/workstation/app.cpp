@@ -634,7 +634,7 @@ void App::draw_frame() {
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     if (!opt_.probe.empty() && !probe_written_ && phase_ == Phase::review && session_ && session_->current_ready() &&
-        !fonts_->building() && ++ready_frames_ >= 3)
+        script_.empty() && !fonts_->building() && ++ready_frames_ >= 3)
         write_probe();
     glfwSwapBuffers(win_);
     if (bench_) glFinish();   // the frame is on screen, not just queued, when the clock stops
@@ -676,6 +676,9 @@ void App::write_probe() {
     const review::Slot* cur = session_->current();
     if (cur) {
         j["item"] = {{"id", cur->item.id}, {"name", cur->item.name}, {"attempt", cur->item.attempt}};
+        const int f = session_->view().focused_check;
+        j["focused_check"] = f >= 0 && f < int(cur->item.checks.size()) ? nlohmann::json(cur->item.checks[size_t(f)].id)
+                                                                         : nlohmann::json(nullptr);
         int missing = 0;
         for (char32_t c : review::utf8_codepoints(cur->item.name)) missing += !fonts_->has_glyph(c);
         j["missing_glyphs_in_name"] = missing;
@@ -817,7 +820,7 @@ int main_entry(int argc, char** argv) {
                    "await:FILE waits for FILE; sleep:MS");
     cli.add_flag("--exit-when-done", o.exit_when_done, "quit once --keys are typed (or nothing is left) and all is sent");
     cli.add_option("--state-out", o.state_out, "write the session's state (decisions, outbox, conflicts) as JSON at exit");
-    cli.add_option("--probe", o.probe, "write PATH.png and PATH.json once the first item is fully drawn");
+    cli.add_option("--probe", o.probe, "write PATH.png and PATH.json once the item on screen is fully drawn (after any --keys)");
     cli.add_option("--lang", o.lang, "zh (default) or en")->check(CLI::IsMember({"zh", "en"}));
     cli.add_option("--size", [&o](const CLI::results_t& r) {
         return std::sscanf(r[0].c_str(), "%dx%d", &o.width, &o.height) == 2 && o.width > 200 && o.height > 200;

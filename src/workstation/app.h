@@ -7,8 +7,9 @@
 //   --profile DIR      all local state under DIR (journal, cache, credentials)
 //   --keys "A A R"     type these keys, each once the item on screen is fully drawn
 //   --exit-when-done   with --keys: quit once the keys are typed and the outbox is empty
-//   --probe FILE       after the first fully drawn item: write FILE.png (glReadPixels) and
-//                      FILE.json (where each view drew, glyphs missing)
+//   --probe FILE       once the item on screen is fully drawn and any --keys typed: write
+//                      FILE.png (glReadPixels) and FILE.json (where each view drew, glyphs
+//                      missing, the focused check)
 #pragma once
 
 namespace pd::workstation {

@@ -181,6 +181,50 @@ TEST_P(WorkstationTest, TheWindowDrawsBothPhotosTheBandsTheBadgesAndARareName) {
     EXPECT_EQ(info["missing_glyphs_in_name"], 0);
 }
 
+// A focused check tints the pixels it counted, through the GL texture path: the astronaut's
+// failing backdrop check (a working-space map over the whole original) shown on the original
+// pane. The pane is compared with the astronaut itself: the map's pixels move toward the fail
+// colour, the rest (the person, whom the backdrop check did not count) stays as it was.
+TEST_P(WorkstationTest, AFocusedCheckTintsThePixelsItCountedOnTheOriginal) {
+    ingest(1);
+    const fs::path probe = dir_ / "probe";
+    // Failing badges first: noise (its map a few face pixels), then the two backdrop checks.
+    Photodesk app(dir_ / "run", args({"--keys", "Down Down", "--probe", probe.string(), "--exit-when-done"}));
+    ASSERT_EQ(app.wait(120s), 0) << app.log();
+    const json info = read_json(probe.string() + ".json");
+    ASSERT_TRUE(info.is_object()) << app.log();
+    const std::string focused = info.value("focused_check", json()).is_string() ? info["focused_check"].get<std::string>() : "";
+    ASSERT_TRUE(focused == "background_uniformity" || focused == "source_background")
+        << "the second badge is '" << focused << "': the astronaut's verdicts changed; pick keys that focus a backdrop check";
+    const json& layout = info["layout"];
+    ASSERT_TRUE(layout.contains("original_check_map")) << "the focused check's map was not drawn";
+    const cv::Mat shot = cv::imread(probe.string() + ".png");
+    ASSERT_FALSE(shot.empty());
+    const double k = info["framebuffer"][0].get<double>() / info["display"][0].get<double>();
+    const cv::Rect pane = rect_of(layout, "original", k) & cv::Rect(0, 0, shot.cols, shot.rows);
+    EXPECT_EQ(rect_of(layout, "original_check_map", k) & pane, pane) << "a working-space map covers the whole original";
+    cv::Mat astronaut = cv::imread(astronaut_path()), expected;
+    ASSERT_FALSE(astronaut.empty());
+    cv::resize(astronaut, expected, pane.size(), 0, 0, cv::INTER_AREA);
+    int tinted = 0, kept = 0, redder = 0;
+    const cv::Mat drawn = shot(pane);
+    for (int y = 2; y < pane.height - 2; ++y)
+        for (int x = 2; x < pane.width - 2; ++x) {
+            const cv::Vec3b a = drawn.at<cv::Vec3b>(y, x), b = expected.at<cv::Vec3b>(y, x);
+            const int d = std::abs(a[0] - b[0]) + std::abs(a[1] - b[1]) + std::abs(a[2] - b[2]);
+            if (d < 30) ++kept;
+            if (d > 60) {
+                ++tinted;
+                // The fail colour, RGB(232, 80, 64), is red over green and blue.
+                redder += (a[2] - b[2]) - (a[1] - b[1]) > 20;
+            }
+        }
+    const double n = double(pane.width - 4) * (pane.height - 4);
+    EXPECT_GT(tinted / n, 0.10) << "the backdrop the check counted is tinted";
+    EXPECT_GT(kept / n, 0.25) << "and the person it did not count is not";
+    EXPECT_GT(redder, tinted * 0.8) << "in the fail colour";
+}
+
 // [SECTION] decisions
 
 TEST_P(WorkstationTest, KillDashNineMidQueueLosesNothingAndDoublesNothing) {
