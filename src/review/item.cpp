@@ -65,20 +65,35 @@ constexpr int kMaxMapSide = 512;
 
 CheckMap check_map(const json& m) {
     CheckMap out;
-    const std::string b64 = str(m, "png");
-    if (b64.empty()) return out;   // an older report: size and coverage only
-    if (b64.size() % 4 != 0) throw Bad{"geometry", "map.png is not base64 (its length is not a multiple of 4)"};
+    if (!m.is_object() || !m.contains("png")) return out;   // an older report: size and coverage only
+    if (!m.at("png").is_string()) {
+        out.error = "map.png must be a string";
+        return out;
+    }
+    const std::string& b64 = m.at("png").get_ref<const std::string&>();
+    if (b64.size() % 4 != 0) {
+        out.error = "map.png is not base64 (its length is not a multiple of 4)";
+        return out;
+    }
     std::vector<std::uint8_t> png(b64.size() / 4 * 3);
     const int n = EVP_DecodeBlock(png.data(), reinterpret_cast<const unsigned char*>(b64.data()), int(b64.size()));
-    if (n < 0) throw Bad{"geometry", "map.png is not base64"};
+    if (n < 0) {
+        out.error = "map.png is not base64";
+        return out;
+    }
     // EVP_DecodeBlock counts the padding's zero bytes as data.
     const std::size_t pad = b64.ends_with("==") ? 2 : b64.ends_with("=") ? 1 : 0;
-    png.resize(std::size_t(n) - pad);
+    png.resize(std::size_t(n) - std::min(pad, std::size_t(n)));
     auto px = decode_pixels(png, 0, std::int64_t(kMaxMapSide) * kMaxMapSide);
-    if (!px) throw Bad{"geometry", "map.png: " + px.error().message};
-    if (px->width > kMaxMapSide || px->height > kMaxMapSide)
-        throw Bad{"geometry", "map.png is " + std::to_string(px->width) + "x" + std::to_string(px->height) +
-                                  ", more than " + std::to_string(kMaxMapSide) + " px on a side"};
+    if (!px) {
+        out.error = "map.png: " + px.error().message;
+        return out;
+    }
+    if (px->width > kMaxMapSide || px->height > kMaxMapSide) {
+        out.error = "map.png is " + std::to_string(px->width) + "x" + std::to_string(px->height) + ", more than " +
+                    std::to_string(kMaxMapSide) + " px on a side";
+        return out;
+    }
     out.width = px->width;
     out.height = px->height;
     out.values.resize(std::size_t(out.width) * std::size_t(out.height));

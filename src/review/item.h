@@ -41,6 +41,9 @@ struct CheckMap {
     int width = 0, height = 0;
     std::vector<std::uint8_t> values;   // width * height, top row first
     std::string key;                    // names the map's pixels, for a texture cache
+    // Why a map the report sent could not be read ("" when it could, or when none was sent).
+    // A map is an overlay, not something a decision needs: a bad one costs the item only it.
+    std::string error;
     bool empty() const { return values.empty(); }
 };
 

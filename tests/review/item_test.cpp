@@ -126,13 +126,22 @@ TEST(Item, ACheckMapArrivesDecodedWithALonePixelKept) {
     EXPECT_TRUE(old->checks[0].geometry.map.empty());
 }
 
-TEST(Item, AMalformedCheckMapNamesTheProblem) {
+// A map is an overlay a decision does not need: a bad one is named and dropped, and the item
+// (its badges, its other geometry) is still there to review.
+TEST(Item, AMalformedCheckMapIsNamedAndCostsTheItemOnlyItsMap) {
     json j = pd::test::submission_json(1, "a");
-    auto problem = [&](const std::string& png) {
-        j["checks"]["checks"][0]["geometry"] = {{"space", "standardized"}, {"map", {{"png", png}}}};
+    auto problem = [&](const json& png) {
+        j["checks"]["checks"][0]["geometry"] = {{"space", "standardized"}, {"rects", {{1, 2, 3, 4}}}, {"map", {{"png", png}}}};
         auto r = parse_item(j);
-        return r.ok() ? std::string("parsed") : r.error().message;
+        EXPECT_TRUE(r.ok()) << r.error().message;
+        if (!r.ok()) return std::string("not parsed");
+        const Geometry& g = r->checks[0].geometry;
+        EXPECT_EQ(g.rects.size(), 1u);
+        EXPECT_TRUE(g.map.error.empty() || g.map.empty());
+        return g.map.error.empty() ? std::string("parsed") : g.map.error;
     };
+    EXPECT_EQ(problem(7), "map.png must be a string");
+    EXPECT_NE(problem("").find("map.png:"), std::string::npos) << problem("");
     EXPECT_NE(problem("abc").find("not base64"), std::string::npos) << problem("abc");
     EXPECT_NE(problem("!!!!").find("not base64"), std::string::npos) << problem("!!!!");
     // Base64 of bytes that are no image.

@@ -74,6 +74,8 @@ void draw_checks_panel(ViewContext& v, ImVec2 pos, ImVec2 size) {
             if (!c.detail.empty()) ImGui::TextWrapped("%s", c.detail.c_str());
             if (!c.reason.empty() && c.verdict != review::Verdict::pass)
                 ImGui::TextDisabled("%s", v.text.pattern(v.tr("checks.suggests"), v.tr("reason.", c.reason)));
+            if (!c.geometry.map.error.empty())
+                ImGui::TextDisabled("%s", v.text.pattern(v.tr("checks.map_unreadable"), c.geometry.map.error));
             ImGui::PopTextWrapPos();
             ImGui::Unindent(22 * v.scale);
         }
