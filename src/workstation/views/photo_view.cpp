@@ -68,8 +68,8 @@ void draw_geometry(ImDrawList* dl, const review::Geometry& g, const Frame& f, Ma
     }
 }
 
-// A check's pixel map over `p0`-`p1` (the whole of the map's space), tinted with the verdict's
-// colour; `quad` is the same four corners when the space is turned or cut by a crop window.
+// The tint a focused check's pixel map is drawn with (the map texture is white, its values as
+// alpha): the verdict's colour, at most half opaque so the photo under it stays readable.
 ImU32 map_tint(review::Verdict verdict) {
     ImVec4 c = ImGui::ColorConvertU32ToFloat4(verdict_colour(verdict));
     c.w = 0.55f;
