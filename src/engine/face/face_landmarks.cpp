@@ -34,8 +34,8 @@ double Face::face_width() const { return cv::norm(points[lm::kJawRight] - points
 using dlib_kernels::Detector;
 
 struct FaceModel::Impl {
-    dlib::shape_predictor predictor;  // const use only: shared by all threads
-    Detector prototype;               // copied into the pool on demand
+    dlib_kernels::Predictor predictor;  // const use only: shared by all threads
+    Detector prototype;                 // copied into the pool on demand
 
     // Guarded by pool_mutex: detectors not currently in use by a detect() call.
     std::mutex pool_mutex;
@@ -167,7 +167,7 @@ static cv::Mat resize_long_side(const cv::Mat& bgr, int target) {
 
 // HOG on `small` (a resized copy of `full`, `scale` = small px per full px), landmarks fitted on
 // `full`. `offset` is where `small` sits in the resized frame when it is a crop of it.
-static std::vector<Face> run_hog(const dlib::shape_predictor& predictor, Detector& det, const cv::Mat& full_in, cv::Mat small, double scale,
+static std::vector<Face> run_hog(const dlib_kernels::Predictor& predictor, Detector& det, const cv::Mat& full_in, cv::Mat small, double scale,
                           cv::Point offset, int min_width, FaceSource source) {
     // dlib wraps the pixels without copying; it needs a continuous 8UC3 Mat.
     if (!small.isContinuous()) small = small.clone();
