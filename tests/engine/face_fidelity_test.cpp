@@ -314,8 +314,9 @@ TEST(FaceFidelity, NoWallFringeAroundTheHair) {
         if (!r.skipped.empty()) continue;
         SCOPED_TRACE(r.name);
         // Not a white wall: the reviewer is told (dark, coloured or busy, whichever is worst).
-        if (r.wall_l < 65)
+        if (r.wall_l < 65) {
             EXPECT_TRUE(r.backdrop == Verdict::Warn || r.backdrop == Verdict::Fail) << "wall L* " << r.wall_l;
+        }
         if (r.flagged_dark_or_coloured()) continue;
         ++judged;
         EXPECT_LE(r.fringe, r.rim_px / 20) << r.fringe << " of " << r.rim_px << " rim pixels hold the old backdrop";

@@ -87,7 +87,7 @@ TEST(Recal2BlackBorder, DarkBackdropAlongTheEdgesIsNoBorder) {
 TEST(Recal2BlackBorder, FlatBlackBandOfThreePercentIsABorder) {
     PD_REQUIRE_SHARED_PORTRAITS(test::shared_portraits());
     const cv::Mat clean = test::load_bgr(shared_portrait("man-suit-plain-bg.jpg").string());
-    for (const cv::Scalar colour : {cv::Scalar(0, 0, 0), cv::Scalar(8, 8, 8), cv::Scalar(20, 20, 20)}) {
+    for (const cv::Scalar& colour : {cv::Scalar(0, 0, 0), cv::Scalar(8, 8, 8), cv::Scalar(20, 20, 20)}) {
         const int w = std::max(6, int(0.03 * clean.cols));
         cv::Mat framed;
         cv::copyMakeBorder(clean, framed, w, w, w, w, cv::BORDER_CONSTANT, colour);

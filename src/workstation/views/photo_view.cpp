@@ -6,6 +6,7 @@
 // crop window); see review/item.h.
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "workstation/views/views.h"
 
@@ -278,11 +279,18 @@ void draw_original(ViewContext& v, ImVec2 pos, ImVec2 size) {
     const Frame f{p0, p1, fw, fh};   // upright original px
     const float t = std::max(1.f, v.scale * 1.5f);
     dl->PushClipRect(p0, p1, true);
-    auto window_rect = [&](const review::CropWindow& w, ImU32 col, float thick) {
+    // A crop window's corners on screen: it has the spec photo's shape.
+    auto window_corners = [&](const review::CropWindow& w) {
         const double h = w.width * (v.spec.height > 0 ? double(v.spec.height) / v.spec.width : 4.0 / 3.0);
-        dl->AddRect(f.at(w.x, w.y), f.at(w.x + w.width, w.y + h), col, 0, 0, thick);
+        return std::pair{f.at(w.x, w.y), f.at(w.x + w.width, w.y + h)};
     };
-    if (it.crop.present && it.crop.window_w > 0) window_rect({it.crop.window_x, it.crop.window_y, it.crop.window_w}, colour::crop, t);
+    auto window_rect = [&](const review::CropWindow& w, ImU32 col, float thick) {
+        const auto [a, b] = window_corners(w);
+        dl->AddRect(a, b, col, 0, 0, thick);
+    };
+    const bool cropped = it.crop.present && it.crop.window_w > 0;
+    const review::CropWindow crop_window{it.crop.window_x, it.crop.window_y, it.crop.window_w};
+    if (cropped) window_rect(crop_window, colour::crop, t);
     if (v.session.recrop().active) window_rect(v.session.recrop().window, colour::recrop, 2 * t);
     const auto& view = v.session.view();
     if (view.focused_check >= 0 && view.focused_check < int(it.checks.size())) {
@@ -293,9 +301,8 @@ void draw_original(ViewContext& v, ImVec2 pos, ImVec2 size) {
             if (c.geometry.space == Space::working) {
                 dl->AddImage(map->id, p0, p1, {0, 0}, {1, 1}, map_tint(c.verdict));
                 v.mark("original_check_map", p0, p1);
-            } else if (it.crop.present && it.crop.window_w > 0) {
-                const double w = it.crop.window_w, h = w * (v.spec.height > 0 ? double(v.spec.height) / v.spec.width : 4.0 / 3.0);
-                const ImVec2 a = f.at(it.crop.window_x, it.crop.window_y), b = f.at(it.crop.window_x + w, it.crop.window_y + h);
+            } else if (cropped) {
+                const auto [a, b] = window_corners(crop_window);
                 dl->AddImage(map->id, a, b, {0, 0}, {1, 1}, map_tint(c.verdict));
                 v.mark("original_check_map", a, b);
             }
