@@ -1,7 +1,8 @@
 // Face detection and 68-point landmarks (dlib's HOG detector and the iBUG 68-point model
-// from Debian's libdlib-data). This folder is the only place dlib is compiled: a translation
-// unit including dlib costs 12-26 s and up to 0.85 GB to build. Its templates run in
-// dlib_kernels.cpp only (see that header for why).
+// from Debian's libdlib-data). This folder is the only place dlib is compiled (besides one test
+// that compares the engine's landmark predictor with dlib's): a translation unit including dlib
+// costs 12-26 s and up to 0.85 GB to build. Its templates run in dlib_kernels.cpp only (see that
+// header for why).
 //
 // Threading: a FaceModel is immutable once loaded and safe to share between threads. dlib's
 // detector keeps scratch state in operator(), so each call borrows a private detector copy
