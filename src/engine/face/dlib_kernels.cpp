@@ -86,7 +86,8 @@ void Predictor::read(const std::string& path) {
                 c.splits.reserve(c.trees * c.splits_per_tree);
                 c.leaves.reserve(c.trees * (c.splits_per_tree + 1) * size_t(n));
             }
-            // dlib requires full trees: leaves = splits + 1. Ours also have one depth per cascade.
+            // dlib requires full trees (leaves = splits + 1); this layout also needs one depth per
+            // cascade, which is how dlib trains them.
             if (tree.splits.size() != c.splits_per_tree || tree.leaf_values.size() != c.splits_per_tree + 1)
                 throw dlib::serialization_error("trees of a cascade differ in depth, or a tree is not full");
             c.splits.insert(c.splits.end(), tree.splits.begin(), tree.splits.end());
