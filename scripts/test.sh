@@ -17,6 +17,7 @@ bash scripts/check-layering.sh
 
 stamp "build release"
 bash scripts/build.sh release
+bash scripts/check-isa.sh build/release
 
 stamp "test release"
 ctest --preset release -j 2 --timeout 900

@@ -14,6 +14,27 @@ std::vector<dlib::rect_detection> detect(Detector& det, const cv::Mat& bgr) {
     return dets;
 }
 
+#if defined(PD_KERNELS_AVX2_COPY)
+// This is the AVX2 copy (src/CMakeLists.txt): its entry point.
+std::vector<dlib::rect_detection> detect_avx2(Detector& det, const cv::Mat& bgr) { return detect(det, bgr); }
+#else
+bool uses_avx2_copy() {
+#if defined(PD_HAVE_AVX2_COPY)
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    return avx2;
+#else
+    return false;
+#endif
+}
+
+std::vector<dlib::rect_detection> detect_fastest(Detector& det, const cv::Mat& bgr) {
+#if defined(PD_HAVE_AVX2_COPY)
+    if (uses_avx2_copy()) return detect_avx2(det, bgr);
+#endif
+    return detect(det, bgr);
+}
+#endif
+
 // [SECTION] Landmarks
 
 dlib::full_object_detection Predictor::operator()(const cv::Mat& bgr, const dlib::rectangle& box) const {

@@ -22,6 +22,22 @@ using Detector = dlib::frontal_face_detector;
 // Every detection HOG makes on `bgr`, with its confidence.
 std::vector<dlib::rect_detection> detect(Detector& det, const cv::Mat& bgr);
 
+// detect() from a second copy of this file compiled for AVX2, when the build made one and the
+// CPU has AVX2; detect() otherwise. HOG takes ~20 % less time (docs/benchmarks.md) and finds
+// the same boxes; the confidences agree within 1e-6, as dlib's filter sums are added in
+// another order in the wider registers (tests/engine/hog_avx2_test.cpp). The copy's symbols
+// are renamed at build time (cmake/private_copy.cmake), so its dlib template instantiations
+// never stand in for this file's on a CPU without AVX2 (scripts/check-isa.sh).
+std::vector<dlib::rect_detection> detect_fastest(Detector& det, const cv::Mat& bgr);
+
+// Whether detect_fastest() uses the AVX2 copy on this machine.
+bool uses_avx2_copy();
+
+#if defined(PD_KERNELS_AVX2_COPY) || defined(PD_HAVE_AVX2_COPY)
+// The AVX2 copy's detect(): the one name it keeps (call only when the CPU has AVX2).
+std::vector<dlib::rect_detection> detect_avx2(Detector& det, const cv::Mat& bgr);
+#endif
+
 // dlib's shape predictor (Kazemi and Sullivan's cascade of regression forests), read from the
 // same model file and evaluated to the same bits (the same float sums in the same order), with
 // its leaves stored in one block.

@@ -171,7 +171,7 @@ static std::vector<Face> run_hog(const dlib_kernels::Predictor& predictor, Detec
                           cv::Point offset, int min_width, FaceSource source) {
     // dlib wraps the pixels without copying; it needs a continuous 8UC3 Mat.
     if (!small.isContinuous()) small = small.clone();
-    const std::vector<dlib::rect_detection> dets = dlib_kernels::detect(det, small);
+    const std::vector<dlib::rect_detection> dets = dlib_kernels::detect_fastest(det, small);
 
     const cv::Mat full = full_in.isContinuous() ? full_in : full_in.clone();
     std::vector<Face> faces;
