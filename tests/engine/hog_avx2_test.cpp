@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -21,23 +20,12 @@ using namespace pd::engine;
 
 namespace {
 
-std::vector<std::string> real_photos() {
-    std::vector<std::string> out = {PD_ASTRONAUT};
-    for (const char* dir : {PD_SHARED_PORTRAITS, PD_DLIB_FACES}) {
-        if (!std::filesystem::exists(dir)) continue;
-        for (const auto& e : std::filesystem::directory_iterator(dir)) {
-            if (e.path().extension() == ".jpg" || e.path().extension() == ".png") out.push_back(e.path().string());
-        }
-    }
-    return out;
-}
-
 TEST(HogAvx2Copy, FindsTheSameFacesAsTheBaselineBuild) {
     if (!dlib_kernels::uses_avx2_copy()) GTEST_SKIP() << "this build has no AVX2 copy, or this CPU has no AVX2";
     dlib_kernels::Detector det = dlib_kernels::build_frontal_detector();
     int detections = 0, images = 0;
     double worst = 0;
-    for (const auto& path : real_photos()) {
+    for (const auto& path : pd::test::photos_with_faces()) {
         const cv::Mat photo = cv::imread(path, cv::IMREAD_COLOR);
         ASSERT_FALSE(photo.empty()) << path;
         // The sizes the engine searches: a source's 512 px copy, a final's 320 px copy, and

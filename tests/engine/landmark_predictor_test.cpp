@@ -25,17 +25,6 @@ namespace {
 
 const std::string kModel = FaceModelPaths{}.landmark_model;
 
-std::vector<std::string> real_photos() {
-    std::vector<std::string> out = {PD_ASTRONAUT};
-    for (const char* dir : {PD_SHARED_PORTRAITS, PD_DLIB_FACES}) {
-        if (!std::filesystem::exists(dir)) continue;
-        for (const auto& e : std::filesystem::directory_iterator(dir)) {
-            if (e.path().extension() == ".jpg" || e.path().extension() == ".png") out.push_back(e.path().string());
-        }
-    }
-    return out;
-}
-
 TEST(LandmarkPredictor, GivesDlibsOwnAnswerBitForBitOnRealFaces) {
     auto loaded = FaceModel::shared();
     ASSERT_TRUE(loaded) << loaded.error().message;
@@ -44,7 +33,7 @@ TEST(LandmarkPredictor, GivesDlibsOwnAnswerBitForBitOnRealFaces) {
     dlib::deserialize(kModel) >> reference;
 
     int faces = 0, boxes = 0;
-    for (const auto& path : real_photos()) {
+    for (const auto& path : pd::test::photos_with_faces()) {
         const cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR);
         ASSERT_FALSE(bgr.empty()) << path;
         const dlib::cv_image<dlib::bgr_pixel> img(cvIplImage(bgr));

@@ -24,6 +24,17 @@ std::vector<std::filesystem::path> shared_portraits() {
     return out;
 }
 
+std::vector<std::string> photos_with_faces() {
+    std::vector<std::string> out = {PD_ASTRONAUT};
+    for (const char* dir : {PD_SHARED_PORTRAITS, PD_DLIB_FACES}) {
+        if (!std::filesystem::exists(dir)) continue;
+        for (const auto& e : std::filesystem::directory_iterator(dir)) {
+            if (e.path().extension() == ".jpg" || e.path().extension() == ".png") out.push_back(e.path().string());
+        }
+    }
+    return out;
+}
+
 ConfigCopy::ConfigCopy(const std::string& file, const std::string& from, const std::string& to) {
     namespace fs = std::filesystem;
     static std::atomic<int> serial{0};

@@ -15,6 +15,10 @@ std::string config_dir();              // the repository's config/
 // The shared portraits folder (../shared/data/portraits), or empty when absent.
 std::vector<std::filesystem::path> shared_portraits();
 
+// The astronaut, the shared portraits and the photos Debian ships with dlib (groups among
+// them): the real faces the face-model tests compare two implementations on.
+std::vector<std::string> photos_with_faces();
+
 // A copy of config/ in a fresh temporary folder, with the first `from` in `file` (e.g.
 // "engine.toml") replaced by `to`; removed again with the object. Throws std::runtime_error
 // when `from` is not in the file, so a test never runs on the shipped value by mistake.
